@@ -1,0 +1,100 @@
+import { Value } from 'typebox/value'
+import { EnvSchema, type Env } from './env-schema.js'
+import { parseDuration } from './duration.js'
+
+export type NodeEnv = 'development' | 'production' | 'test'
+
+export interface Config {
+  nodeEnv: NodeEnv
+  databaseUrl?: string
+  redisUrl?: string
+  jwtSecret?: string
+  licenseServer?: { url: string; apiKey?: string }
+  licensePrivateKey?: string
+  licensePublicKey?: string
+  port: number
+  serverFingerprint?: string
+  logLevel: string
+  licenseSyncGraceMs: number
+  sessionHeartbeatSec: number
+  sessionLeaseSec: number
+  allowedOrigins: string[]
+  adminEmail?: string
+  adminPassword?: string
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+const KNOWN = Object.keys(EnvSchema.properties) as (keyof Env)[]
+
+const expected = (name: string): string =>
+  (EnvSchema.properties as Record<string, { description?: string }>)[name]?.description ?? 'a valid value'
+
+function pick(env: NodeJS.ProcessEnv): Record<string, string> {
+  const raw: Record<string, string> = {}
+  for (const key of KNOWN) {
+    const value = env[key]
+    if (value !== undefined && value !== '') raw[key] = value
+  }
+  return raw
+}
+
+// PEM keys pasted into .env files often carry literal "\n" sequences.
+const pem = (value?: string) => value?.replace(/\\n/g, '\n')
+
+function integer(env: Env, name: 'PORT' | 'SESSION_HEARTBEAT_SEC' | 'SESSION_LEASE_SEC', fallback: number, max: number): number {
+  const value = env[name] === undefined ? fallback : Number(env[name])
+  if (!Number.isSafeInteger(value) || value < 1 || value > max) {
+    throw new ConfigError(`${name}: expected ${expected(name)} (got "${env[name]}")`)
+  }
+  return value
+}
+
+/** Reads and validates the environment; a bad value throws a ConfigError whose one-line message names it. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const env = pick(source)
+  const error = Value.Errors(EnvSchema, env)[0]
+  if (error) {
+    const name = error.instancePath.replace(/^\//, '')
+    const described = expected(name)
+    const shown = /KEY|SECRET|PASSWORD/.test(name) ? '' : ` (got "${env[name]}")`
+    throw new ConfigError(`${name}: expected ${described}${shown}`)
+  }
+  const typed = env as Env
+  const nodeEnv = typed.NODE_ENV ?? 'development'
+  const sessionHeartbeatSec = integer(typed, 'SESSION_HEARTBEAT_SEC', 30, 3600)
+  const sessionLeaseSec = integer(typed, 'SESSION_LEASE_SEC', 90, 86_400)
+  if (sessionLeaseSec < 2 * sessionHeartbeatSec) {
+    throw new ConfigError(`SESSION_LEASE_SEC: expected at least twice SESSION_HEARTBEAT_SEC (${2 * sessionHeartbeatSec}), got ${sessionLeaseSec}`)
+  }
+  if (nodeEnv === 'production') {
+    for (const name of ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'LICENSE_PRIVATE_KEY', 'LICENSE_PUBLIC_KEY'] as const) {
+      if (!typed[name]) throw new ConfigError(`${name}: required when NODE_ENV=production (expected ${expected(name)})`)
+    }
+  }
+  if (typed.LICENSE_MGMT_API_KEY && !typed.LICENSE_MGMT_API_URL) {
+    throw new ConfigError('LICENSE_MGMT_API_URL: expected the external license server URL, since LICENSE_MGMT_API_KEY is set')
+  }
+  return {
+    nodeEnv,
+    databaseUrl: typed.DATABASE_URL,
+    redisUrl: typed.REDIS_URL,
+    jwtSecret: typed.JWT_SECRET,
+    licenseServer: typed.LICENSE_MGMT_API_URL
+      ? { url: typed.LICENSE_MGMT_API_URL.replace(/\/+$/, ''), apiKey: typed.LICENSE_MGMT_API_KEY }
+      : undefined,
+    licensePrivateKey: pem(typed.LICENSE_PRIVATE_KEY),
+    licensePublicKey: pem(typed.LICENSE_PUBLIC_KEY),
+    port: integer(typed, 'PORT', 3000, 65_535),
+    serverFingerprint: typed.SERVER_FINGERPRINT,
+    logLevel: typed.LOG_LEVEL ?? 'info',
+    licenseSyncGraceMs: parseDuration(typed.LICENSE_SYNC_GRACE ?? '7d'),
+    sessionHeartbeatSec,
+    sessionLeaseSec,
+    allowedOrigins: (typed.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    adminEmail: typed.ADMIN_EMAIL?.toLowerCase(),
+    adminPassword: typed.ADMIN_PASSWORD,
+  }
+}

@@ -1,0 +1,58 @@
+import t from 'tap'
+import { ConfigError, loadConfig } from '../src/index.js'
+
+const rejects = (env: NodeJS.ProcessEnv, variable: string) => {
+  const err = t.throws(() => loadConfig(env), `${JSON.stringify(env)} is rejected`)
+  t.ok(err instanceof ConfigError, 'as a ConfigError')
+  t.match((err as Error).message, new RegExp(`^${variable}: [^\\n]*expected [^\\n]+$`), `naming ${variable} on one line`)
+}
+
+t.test('defaults are the contract\'s', async (t) => {
+  const config = loadConfig({})
+  t.equal(config.port, 3000)
+  t.equal(config.sessionHeartbeatSec, 30)
+  t.equal(config.sessionLeaseSec, 90)
+  t.equal(config.licenseSyncGraceMs, 7 * 24 * 3600 * 1000)
+  t.equal(config.licenseServer, undefined, 'no external server means local mode')
+  t.same(config.allowedOrigins, [])
+})
+
+t.test('bad values stop start-up with one line naming the variable', async () => {
+  rejects({ PORT: 'abc' }, 'PORT')
+  rejects({ PORT: '70000' }, 'PORT')
+  rejects({ DATABASE_URL: 'mysql://localhost/x' }, 'DATABASE_URL')
+  rejects({ REDIS_URL: 'localhost:6379' }, 'REDIS_URL')
+  rejects({ LOG_LEVEL: 'loud' }, 'LOG_LEVEL')
+  rejects({ JWT_SECRET: 'too-short' }, 'JWT_SECRET')
+  rejects({ LICENSE_SYNC_GRACE: 'a week' }, 'LICENSE_SYNC_GRACE')
+  rejects({ SESSION_HEARTBEAT_SEC: '-1' }, 'SESSION_HEARTBEAT_SEC')
+  rejects({ SESSION_LEASE_SEC: '40' }, 'SESSION_LEASE_SEC')
+  rejects({ LICENSE_MGMT_API_URL: 'ftp://x' }, 'LICENSE_MGMT_API_URL')
+  rejects({ LICENSE_PUBLIC_KEY: 'not a pem' }, 'LICENSE_PUBLIC_KEY')
+  rejects({ NODE_ENV: 'staging' }, 'NODE_ENV')
+})
+
+t.test('production requires its secrets and servers', async () => {
+  rejects({ NODE_ENV: 'production' }, 'DATABASE_URL')
+  rejects({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://r' }, 'JWT_SECRET')
+})
+
+t.test('a secret\'s bad value is never echoed', async (t) => {
+  const err = t.throws(() => loadConfig({ JWT_SECRET: 'hunter2' })) as Error
+  t.notMatch(err.message, /hunter2/)
+})
+
+t.test('values are typed and normalised', async (t) => {
+  const config = loadConfig({
+    PORT: '8080', LICENSE_SYNC_GRACE: '12h', ALLOWED_ORIGINS: 'chrome-extension://abc, https://admin.example',
+    LICENSE_MGMT_API_URL: 'http://licenses.example/api/', LICENSE_MGMT_API_KEY: 'k',
+    LICENSE_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\\nAAAA\\n-----END PUBLIC KEY-----',
+    ADMIN_EMAIL: 'Admin@Example.COM',
+  })
+  t.equal(config.port, 8080)
+  t.equal(config.licenseSyncGraceMs, 12 * 3600 * 1000)
+  t.same(config.allowedOrigins, ['chrome-extension://abc', 'https://admin.example'])
+  t.same(config.licenseServer, { url: 'http://licenses.example/api', apiKey: 'k' })
+  t.equal(config.licensePublicKey, '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----', 'escaped newlines in PEM are restored')
+  t.equal(config.adminEmail, 'admin@example.com')
+})

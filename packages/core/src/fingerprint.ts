@@ -1,0 +1,5 @@
+import { randomBytes } from 'node:crypto'
+
+export function generateFingerprint(): string {
+  return randomBytes(32).toString('hex')
+}

@@ -1,0 +1,15 @@
+import pg from 'pg'
+import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely'
+import type { Database } from './schema.js'
+
+// int8 (bigserial event ids, counts) arrives as a string; event ids stay strings, counts are cast in SQL.
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => v)
+
+export type Db = Kysely<Database>
+
+export function createDb(connectionString: string, options: { max?: number } = {}): Db {
+  const pool = new pg.Pool({ connectionString, max: options.max ?? 10, idleTimeoutMillis: 30_000 })
+  // An idle client losing its server must not crash the process; the pool replaces it.
+  pool.on('error', () => {})
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })] })
+}

@@ -1,0 +1,8 @@
+export * from './connection.js'
+export * from './migrate.js'
+export type * from './schema.js'
+export * from './repositories/installation.js'
+export * from './repositories/tenants.js'
+export * from './repositories/users.js'
+export * from './repositories/license-types.js'
+export * from './repositories/licenses.js'

@@ -1,0 +1,32 @@
+import type { Db } from '../connection.js'
+import type { NewServerLicense, ServerLicense, ServerLicenseUpdate } from '../schema.js'
+
+export async function insertLicense(db: Db, license: NewServerLicense): Promise<ServerLicense> {
+  return db.insertInto('serverLicenses').values(license).returningAll().executeTakeFirstOrThrow()
+}
+
+export async function findLicense(db: Db, tenantId: string, id: string): Promise<ServerLicense | undefined> {
+  return db.selectFrom('serverLicenses').selectAll().where('tenantId', '=', tenantId).where('id', '=', id).executeTakeFirst()
+}
+
+export async function listLicenses(db: Db, tenantId: string): Promise<ServerLicense[]> {
+  return db.selectFrom('serverLicenses').selectAll().where('tenantId', '=', tenantId)
+    .orderBy('source').orderBy('createdAt', 'desc').execute()
+}
+
+/** The tenant's newest local license (the floor that applies when no external one does). */
+export async function findLocalLicense(db: Db, tenantId: string): Promise<ServerLicense | undefined> {
+  return db.selectFrom('serverLicenses').selectAll().where('tenantId', '=', tenantId).where('source', '=', 'local')
+    .where('withdrawnAt', 'is', null).orderBy('issuedAt', 'desc').orderBy('createdAt', 'desc').executeTakeFirst()
+}
+
+/** External copies of the tenant's licenses that have not been withdrawn, newest sync first. */
+export async function listExternalLicenses(db: Db, tenantId: string): Promise<ServerLicense[]> {
+  return db.selectFrom('serverLicenses').selectAll().where('tenantId', '=', tenantId).where('source', '=', 'external')
+    .where('withdrawnAt', 'is', null).orderBy('lastSyncedAt', 'desc').execute()
+}
+
+export async function updateLicense(db: Db, tenantId: string, id: string, update: ServerLicenseUpdate): Promise<ServerLicense | undefined> {
+  return db.updateTable('serverLicenses').set({ ...update, updatedAt: new Date() })
+    .where('tenantId', '=', tenantId).where('id', '=', id).returningAll().executeTakeFirst()
+}

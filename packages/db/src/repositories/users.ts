@@ -1,0 +1,29 @@
+import { sql } from 'kysely'
+import type { Db } from '../connection.js'
+import type { NewUser, User } from '../schema.js'
+
+export async function insertUser(db: Db, user: NewUser): Promise<User> {
+  return db.insertInto('users').values(user).returningAll().executeTakeFirstOrThrow()
+}
+
+export async function findUserByEmail(db: Db, email: string): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where(sql<string>`lower(email)`, '=', email.toLowerCase()).executeTakeFirst()
+}
+
+export async function findUser(db: Db, tenantId: string, id: string): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('tenantId', '=', tenantId).where('id', '=', id).executeTakeFirst()
+}
+
+export async function listUsers(db: Db, tenantId: string): Promise<User[]> {
+  return db.selectFrom('users').selectAll().where('tenantId', '=', tenantId).orderBy('createdAt').orderBy('email').execute()
+}
+
+export async function setUserWebrtc(db: Db, tenantId: string, id: string, enabled: boolean): Promise<User | undefined> {
+  return db.updateTable('users').set({ webrtcEnabled: enabled })
+    .where('tenantId', '=', tenantId).where('id', '=', id).returningAll().executeTakeFirst()
+}
+
+export async function hasAdmin(db: Db, tenantId: string): Promise<boolean> {
+  const row = await db.selectFrom('users').select('id').where('tenantId', '=', tenantId).where('role', '=', 'admin').executeTakeFirst()
+  return row !== undefined
+}

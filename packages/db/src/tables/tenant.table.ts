@@ -1,0 +1,18 @@
+import type { Generated, Insertable, Selectable } from 'kysely'
+
+export interface TenantTable {
+  id: Generated<string>
+  name: string
+  fingerprint: string
+  isDefault: Generated<boolean>
+  createdAt: Generated<Date>
+}
+
+export type Tenant = Selectable<TenantTable>
+export type NewTenant = Insertable<TenantTable>
+
+export interface InstallationTable {
+  id: Generated<number>
+  fingerprint: string
+  createdAt: Generated<Date>
+}

@@ -1,0 +1,18 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely'
+
+export type Role = 'admin' | 'user'
+
+export interface UserTable {
+  id: Generated<string>
+  tenantId: string
+  email: string
+  passwordHash: string
+  name: string
+  role: Generated<Role>
+  webrtcEnabled: Generated<boolean>
+  createdAt: Generated<Date>
+}
+
+export type User = Selectable<UserTable>
+export type NewUser = Insertable<UserTable>
+export type UserUpdate = Updateable<UserTable>

@@ -1,0 +1,5 @@
+export * from './ports.js'
+export * from './postgres.js'
+export * from './redis.js'
+export { waitFor } from './process.js'
+export * from './embedded.js'

@@ -1,0 +1,100 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
+import { chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { connect } from 'node:net'
+import { join } from 'node:path'
+import { freePort } from './ports.js'
+import { run, stopChild, waitFor } from './process.js'
+
+export interface PostgresOptions {
+  /** Data directory; initialised on first use and reused afterwards. */
+  dataDir: string
+  port?: number
+  /** Trade durability for speed (tests). */
+  ephemeral?: boolean
+  onOutput?: (line: string) => void
+}
+
+export interface RunningPostgres {
+  port: number
+  url: (database?: string) => string
+  stop: () => Promise<void>
+}
+
+export class MissingBinaryError extends Error {}
+
+export function findPostgresBinDir(): string {
+  const fromEnv = process.env.PG_BIN_DIR
+  if (fromEnv && existsSync(join(fromEnv, 'postgres'))) return fromEnv
+  const root = '/usr/lib/postgresql'
+  if (existsSync(root)) {
+    const versions = readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a))
+    for (const v of versions) if (existsSync(join(root, v, 'bin', 'postgres'))) return join(root, v, 'bin')
+  }
+  try {
+    const dir = execFileSync('pg_config', ['--bindir'], { encoding: 'utf8' }).trim()
+    if (existsSync(join(dir, 'postgres'))) return dir
+  } catch { /* not installed */ }
+  throw new MissingBinaryError(
+    'postgres binaries not found: install PostgreSQL (apt-get install -y postgresql) or set PG_BIN_DIR, or point DATABASE_URL at a running server')
+}
+
+// Postgres refuses to run as root, so as root we run it as the `postgres` system user.
+function asPostgresUser(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined
+  const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim())
+  const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim())
+  return { uid, gid }
+}
+
+function isListening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    socket.once('connect', () => { socket.end(); resolve(true) })
+    socket.once('error', () => resolve(false))
+  })
+}
+
+export async function startPostgres(options: PostgresOptions): Promise<RunningPostgres> {
+  const bin = findPostgresBinDir()
+  const owner = asPostgresUser()
+  const ids = owner ? { uid: owner.uid, gid: owner.gid } : {}
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 })
+  if (owner) chownSync(options.dataDir, owner.uid, owner.gid)
+
+  if (!existsSync(join(options.dataDir, 'PG_VERSION'))) {
+    const init = await run(join(bin, 'initdb'),
+      ['-D', options.dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', ...(options.ephemeral ? ['--no-sync'] : [])],
+      ids)
+    if (init.code !== 0) throw new Error(`initdb failed: ${init.stderr.trim() || init.stdout.trim()}`)
+    writeFileSync(join(options.dataDir, 'postgresql.auto.conf'), '', { flag: 'a' })
+  }
+
+  const port = options.port ?? await freePort()
+  const args = ['-D', options.dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1',
+    '-c', `unix_socket_directories=${options.dataDir}`, '-c', 'max_connections=300']
+  if (options.ephemeral) args.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off')
+  const child: ChildProcess = spawn(join(bin, 'postgres'), args, { ...ids, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  const collect = (d: Buffer) => {
+    output += d.toString()
+    options.onOutput?.(d.toString())
+  }
+  child.stdout?.on('data', collect)
+  child.stderr?.on('data', collect)
+  let exited = false
+  child.once('exit', () => { exited = true })
+
+  await waitFor(async () => {
+    if (exited) throw new Error(`postgres exited during start-up:\n${output.slice(-2000)}`)
+    return await isListening(port) && /ready to accept connections/.test(output)
+  }, 'postgres').catch((err) => {
+    child.kill('SIGKILL')
+    throw err
+  })
+
+  return {
+    port,
+    url: (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`,
+    stop: () => stopChild(child, 'SIGINT'),
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * `npm test`: starts one real Postgres and one real redis-server on free ports in a temporary
+ * folder, migrates a template database that each test file clones, runs tap, stops the servers
+ * (also when tests fail or the run is interrupted) and ends with one line `N passed, N failed`.
+ */
+import { spawn, spawnSync } from 'node:child_process'
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import { startPostgres, startRedis, type RunningPostgres, type RunningRedis } from '@license-hub/local-servers'
+import { createDb, migrateToLatest } from '@license-hub/db'
+import { TEMPLATE_DATABASE } from './helpers/env.js'
+
+const tap = join(process.cwd(), 'node_modules', '.bin', 'tap')
+
+// tap compiles its plugin set on first use; ours drops its ts-node plugin in favour of tsx.
+function ensureTapBuilt(): void {
+  const plugins = spawnSync(tap, ['plugin', 'list'], { encoding: 'utf8' }).stdout
+  if (plugins.includes('@tapjs/typescript')) spawnSync(tap, ['build'], { stdio: 'inherit' })
+}
+
+async function createTemplate(postgres: RunningPostgres): Promise<void> {
+  const admin = new pg.Client({ connectionString: postgres.url() })
+  await admin.connect()
+  await admin.query(`create database "${TEMPLATE_DATABASE}"`)
+  await admin.end()
+  const db = createDb(postgres.url(TEMPLATE_DATABASE))
+  await migrateToLatest(db)
+  await db.destroy()
+}
+
+function runTap(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; summary?: Record<string, number> }> {
+  return new Promise((resolve) => {
+    const child = spawn(tap, ['--reporter=terse', ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] })
+    let tail = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk)
+      tail = (tail + chunk.toString()).slice(-4000)
+    })
+    child.on('close', (code) => {
+      const match = /# \{ ([^}]*) \}/.exec(tail)
+      const summary = match
+        ? Object.fromEntries(match[1]!.split(',').map((kv) => kv.split(':').map((s) => s.trim())).map(([k, v]) => [k, Number(v)]))
+        : undefined
+      resolve({ code: code ?? 1, summary })
+    })
+  })
+}
+
+async function main(): Promise<number> {
+  ensureTapBuilt()
+  const dir = mkdtempSync(join(tmpdir(), 'license-hub-test-'))
+  chmodSync(dir, 0o755) // Postgres runs as the postgres user when we are root
+  let postgres: RunningPostgres | undefined
+  let redis: RunningRedis | undefined
+  const cleanup = async () => {
+    await Promise.allSettled([postgres?.stop(), redis?.stop()])
+    rmSync(dir, { recursive: true, force: true })
+  }
+  const interrupted = (signal: NodeJS.Signals) => { void cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143)) }
+  process.once('SIGINT', interrupted)
+  process.once('SIGTERM', interrupted)
+  try {
+    ;[postgres, redis] = await Promise.all([
+      startPostgres({ dataDir: join(dir, 'postgres'), ephemeral: true }),
+      startRedis({ dataDir: join(dir, 'redis') }),
+    ])
+    await createTemplate(postgres)
+    const env = { ...process.env, LH_TEST_POSTGRES_URL: postgres.url(), LH_TEST_REDIS_URL: redis.url, LH_TEST_TMP: dir }
+    const { code, summary } = await runTap(process.argv.slice(2), env)
+    if (!summary) {
+      console.log(`0 passed, 1 failed`)
+      return code || 1
+    }
+    const skipped = (summary.skip ?? 0) + (summary.todo ?? 0)
+    console.log(`${summary.pass ?? 0} passed, ${summary.fail ?? 0} failed${skipped ? `, ${skipped} skipped` : ''}`)
+    return summary.fail ? 1 : code
+  } finally {
+    await cleanup()
+  }
+}
+
+main().then((code) => process.exit(code), (err: unknown) => {
+  console.error(err)
+  console.log('0 passed, 1 failed')
+  process.exit(1)
+})
