@@ -62,12 +62,14 @@ async function main(): Promise<number> {
   process.once('SIGINT', interrupted)
   process.once('SIGTERM', interrupted)
   try {
-    ;[postgres, redis] = await Promise.all([
-      startPostgres({ dataDir: join(dir, 'postgres'), ephemeral: true }),
-      startRedis({ dataDir: join(dir, 'redis') }),
+    await Promise.all([
+      startPostgres({ dataDir: join(dir, 'postgres'), ephemeral: true }).then((server) => { postgres = server }),
+      startRedis({ dataDir: join(dir, 'redis') }).then((server) => { redis = server }),
     ])
+    if (!postgres || !redis) throw new Error('test servers did not start')
     await createTemplate(postgres)
-    const env = { ...process.env, LH_TEST_POSTGRES_URL: postgres.url(), LH_TEST_REDIS_URL: redis.url, LH_TEST_TMP: dir }
+    const urls = { postgres: postgres.url(), redis: redis.url }
+    const env = { ...process.env, LH_TEST_POSTGRES_URL: urls.postgres, LH_TEST_REDIS_URL: urls.redis, LH_TEST_TMP: dir }
     const { code, summary } = await runTap(process.argv.slice(2), env)
     if (!summary) {
       console.log(`0 passed, 1 failed`)

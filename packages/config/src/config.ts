@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import { Value } from 'typebox/value'
 import { EnvSchema, type Env } from './env-schema.js'
 import { parseDuration } from './duration.js'
@@ -6,6 +7,8 @@ export type NodeEnv = 'development' | 'production' | 'test'
 
 export interface Config {
   nodeEnv: NodeEnv
+  /** Where the embedded default keeps its servers, generated keys and secrets (not an env variable). */
+  dataDir: string
   databaseUrl?: string
   redisUrl?: string
   jwtSecret?: string
@@ -79,6 +82,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   return {
     nodeEnv,
+    dataDir: resolve(process.cwd(), typed.LICENSE_HUB_DATA_DIR ?? '.data'),
     databaseUrl: typed.DATABASE_URL,
     redisUrl: typed.REDIS_URL,
     jwtSecret: typed.JWT_SECRET,

@@ -23,6 +23,7 @@ export const EnvSchema = Type.Object({
   SESSION_LEASE_SEC: Type.Optional(Int('a positive integer number of seconds, at least twice SESSION_HEARTBEAT_SEC (default 90)')),
   ALLOWED_ORIGINS: Type.Optional(Type.String({ description: 'comma-separated origins, e.g. chrome-extension://<id>' })),
   ADMIN_EMAIL: Type.Optional(Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', description: 'an email address' })),
+  LICENSE_HUB_DATA_DIR: Type.Optional(Type.String({ minLength: 1, description: 'a directory for the embedded default\'s servers and generated development secrets (default .data/ under the working directory)' })),
   ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8, description: 'at least 8 characters' })),
 })
 

@@ -22,6 +22,10 @@ export function loggerOptions(level: string, name: string): LoggerOptions {
     name,
     level,
     redact: { paths: REDACT_PATHS, censor: '[Redacted]' },
+    serializers: {
+      req: (req: { id?: string; method?: string; url?: string; ip?: string }) =>
+        ({ id: req.id, method: req.method, url: redactUrl(req.url ?? ''), remoteAddress: req.ip }),
+    },
     ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
   }
 }

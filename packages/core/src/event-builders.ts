@@ -44,3 +44,10 @@ export function sessionEndedEvent(sessionId: string, reason: SessionEndReason): 
   const [severity, message] = SESSION_ENDED[reason]
   return { type: 'session_ended', data: { sessionId, reason, severity, message } }
 }
+
+// Above the allocation only happens when it was lowered under live seats; admission never lets it.
+export function usageLevel(activeSessions: number, webrtcMaxUsers: number): 'ok' | 'usage_limit_warning' | 'usage_limit_exceeded' {
+  if (activeSessions > webrtcMaxUsers) return 'usage_limit_exceeded'
+  if (webrtcMaxUsers > 0 && activeSessions / webrtcMaxUsers >= USAGE_WARNING_RATIO) return 'usage_limit_warning'
+  return 'ok'
+}

@@ -1,7 +1,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
 import { chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { freePort } from './ports.js'
 import { run, stopChild, waitFor } from './process.js'
 
@@ -58,6 +58,7 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
   const bin = findPostgresBinDir()
   const owner = asPostgresUser()
   const ids = owner ? { uid: owner.uid, gid: owner.gid } : {}
+  mkdirSync(dirname(options.dataDir), { recursive: true })
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 })
   if (owner) chownSync(options.dataDir, owner.uid, owner.gid)
 

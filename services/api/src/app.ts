@@ -1,0 +1,49 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Config, Logger } from '@license-hub/config'
+import type { Secrets } from '@license-hub/licensing'
+import errorHandler from './plugins/error-handler.js'
+import storage from './plugins/storage.js'
+import healthRoutes from './routes/health/index.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config
+    secrets: Secrets
+    /** True once SIGTERM arrived: /ready fails so the balancer moves traffic away. */
+    draining: boolean
+    /** Prefix of every Redis key and channel this node uses (tests give each file its own). */
+    redisPrefix: string
+  }
+}
+
+export interface AppOptions {
+  config: Config
+  secrets: Secrets
+  databaseUrl: string
+  redisUrl: string
+  logger: Logger
+  redisPrefix?: string
+}
+
+/** The only way the api is built, in tests and in server.ts. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => crypto.randomUUID(),
+    trustProxy: true,
+    bodyLimit: 64 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.decorate('config', options.config)
+  app.decorate('secrets', options.secrets)
+  app.decorate('draining', false)
+  app.decorate('redisPrefix', options.redisPrefix ?? 'lh:')
+
+  await app.register(errorHandler)
+  await app.register(storage, { databaseUrl: options.databaseUrl, redisUrl: options.redisUrl })
+  await app.register(healthRoutes)
+  return app
+}

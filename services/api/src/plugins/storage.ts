@@ -1,0 +1,27 @@
+import fp from 'fastify-plugin'
+import { createDb, type Db } from '@license-hub/db'
+import { createRedis, type Redis } from '@license-hub/redis'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Db
+    redis: Redis
+  }
+}
+
+export interface StorageOptions {
+  databaseUrl: string
+  redisUrl: string
+}
+
+/** Postgres (Kysely) and Redis clients shared by every route, released when the app closes. */
+export default fp<StorageOptions>(async (app, opts) => {
+  const db = createDb(opts.databaseUrl)
+  const redis = createRedis(opts.redisUrl, 'command')
+  redis.on('error', (err) => app.log.warn({ err: err.message }, 'redis connection error'))
+  app.decorate('db', db)
+  app.decorate('redis', redis)
+  app.addHook('onClose', async () => {
+    await Promise.allSettled([db.destroy(), redis.quit()])
+  })
+}, { name: 'storage' })
