@@ -14,10 +14,11 @@ import { TEMPLATE_DATABASE } from './helpers/env.js'
 
 const tap = join(process.cwd(), 'node_modules', '.bin', 'tap')
 
-// tap compiles its plugin set on first use; ours drops its ts-node plugin in favour of tsx.
+// tap compiles its plugin set into node_modules; ours drops its ts-node plugin in favour of tsx,
+// and a fresh `npm ci` brings the default set back, so build it before every run (a few seconds).
 function ensureTapBuilt(): void {
-  const plugins = spawnSync(tap, ['plugin', 'list'], { encoding: 'utf8' }).stdout
-  if (plugins.includes('@tapjs/typescript')) spawnSync(tap, ['build'], { stdio: 'inherit' })
+  const built = spawnSync(tap, ['build'], { encoding: 'utf8' })
+  if (built.status !== 0) throw new Error(`tap build failed:\n${built.stdout}${built.stderr}`)
 }
 
 async function createTemplate(postgres: RunningPostgres): Promise<void> {
