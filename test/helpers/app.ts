@@ -28,19 +28,32 @@ export interface TestApp {
   redisPrefix: string
 }
 
+export interface TestAppOptions {
+  /** Environment variables on top of the test defaults. */
+  env?: NodeJS.ProcessEnv
+  /** Share another instance's database / Redis / prefix, e.g. to run two api nodes. */
+  databaseUrl?: string
+  redisUrl?: string
+  redisPrefix?: string
+  now?: () => Date
+  /** Runs before app.ready(), e.g. to add a probe route. */
+  beforeReady?: (app: FastifyInstance) => void | Promise<void>
+}
+
 /** A real api instance on this test's own database and Redis key prefix, closed at teardown. */
-export async function buildTestApp(t: Teardown, env: NodeJS.ProcessEnv = {}, shared?: { databaseUrl: string; redisUrl?: string; redisPrefix?: string }): Promise<TestApp> {
-  const databaseUrl = shared?.databaseUrl ?? (await createTestDatabase(t)).url
-  const redisUrl = shared?.redisUrl ?? harnessEnv().redisUrl
-  const prefix = shared?.redisPrefix ?? redisPrefix()
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ADMIN_EMAIL: 'admin@example.test', ADMIN_PASSWORD: 'admin-password', ...env })
+export async function buildTestApp(t: Teardown, options: TestAppOptions = {}): Promise<TestApp> {
+  const databaseUrl = options.databaseUrl ?? (await createTestDatabase(t)).url
+  const redisUrl = options.redisUrl ?? harnessEnv().redisUrl
+  const prefix = options.redisPrefix ?? redisPrefix()
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ADMIN_EMAIL: 'admin@example.test', ADMIN_PASSWORD: 'admin-password', ...options.env })
   const secrets = testSecrets()
   const db = createDb(databaseUrl, { max: 3 })
   t.teardown(() => db.destroy())
   const defaults = await ensureDefaults(db, config, secrets.licensePrivateKey)
   const logger = pino({ level: config.logLevel })
-  const app = await buildApp({ config, secrets, databaseUrl, redisUrl, logger, redisPrefix: prefix })
+  const app = await buildApp({ config, secrets, databaseUrl, redisUrl, logger, redisPrefix: prefix, now: options.now })
   t.teardown(() => app.close())
+  await options.beforeReady?.(app)
   await app.ready()
   return { app, db, config, secrets, defaults, databaseUrl, redisUrl, redisPrefix: prefix }
 }

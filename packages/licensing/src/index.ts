@@ -1,4 +1,7 @@
+export * from './context.js'
 export * from './secrets.js'
 export * from './local-licenses.js'
 export * from './bootstrap.js'
 export * from './runtime.js'
+export * from './events.js'
+export * from './license-resolution.js'

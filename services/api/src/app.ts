@@ -4,6 +4,8 @@ import type { Config, Logger } from '@license-hub/config'
 import type { Secrets } from '@license-hub/licensing'
 import errorHandler from './plugins/error-handler.js'
 import storage from './plugins/storage.js'
+import auth from './plugins/auth.js'
+import licensing from './plugins/licensing.js'
 import healthRoutes from './routes/health/index.js'
 
 declare module 'fastify' {
@@ -24,6 +26,8 @@ export interface AppOptions {
   redisUrl: string
   logger: Logger
   redisPrefix?: string
+  /** The clock, replaceable in tests. */
+  now?: () => Date
 }
 
 /** The only way the api is built, in tests and in server.ts. */
@@ -44,6 +48,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(errorHandler)
   await app.register(storage, { databaseUrl: options.databaseUrl, redisUrl: options.redisUrl })
+  await app.register(auth, { secret: options.secrets.jwtSecret })
+  await app.register(licensing, { now: options.now })
   await app.register(healthRoutes)
   return app
 }

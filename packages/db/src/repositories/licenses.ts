@@ -30,3 +30,9 @@ export async function updateLicense(db: Db, tenantId: string, id: string, update
   return db.updateTable('serverLicenses').set({ ...update, updatedAt: new Date() })
     .where('tenantId', '=', tenantId).where('id', '=', id).returningAll().executeTakeFirst()
 }
+
+/** The tenant's local licenses that have not been withdrawn, newest first. */
+export async function listLocalLicenses(db: Db, tenantId: string): Promise<ServerLicense[]> {
+  return db.selectFrom('serverLicenses').selectAll().where('tenantId', '=', tenantId).where('source', '=', 'local')
+    .where('withdrawnAt', 'is', null).orderBy('issuedAt', 'desc').orderBy('createdAt', 'desc').execute()
+}

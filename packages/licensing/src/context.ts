@@ -1,0 +1,16 @@
+import type { Config, Logger } from '@license-hub/config'
+import type { Db } from '@license-hub/db'
+import type { Redis, RedisKeys } from '@license-hub/redis'
+import type { Secrets } from './secrets.js'
+
+/** What every application service needs; routes and jobs build one and pass it first. */
+export interface LicensingContext {
+  config: Config
+  secrets: Secrets
+  db: Db
+  redis: Redis
+  keys: RedisKeys
+  log: Logger
+  /** The clock, replaceable in tests. */
+  now: () => Date
+}

@@ -1,0 +1,52 @@
+import type { LicenseEvent } from '@license-hub/core'
+import type { LicensingContext } from './context.js'
+
+/** An event as stored, streamed and sent to clients: `id` is its durable, increasing id. */
+export interface PublishedEvent {
+  id: string
+  type: LicenseEvent['type']
+  tenantId: string
+  timestamp: string
+  data: LicenseEvent['data']
+  /** Set for session_ended: only that user's connections receive it. */
+  userId?: string
+}
+
+/** How many recent events a tenant's Redis stream keeps for fast replay; older ones come from Postgres. */
+export const EVENT_STREAM_LENGTH = 1000
+
+/**
+ * Stores the event (its row id is the durable id), appends it to the tenant's bounded stream and
+ * publishes it to every api node. Postgres is the record: a Redis fault loses neither the event
+ * nor the call, since clients replay from Postgres.
+ */
+export async function publishEvent(ctx: LicensingContext, tenantId: string, event: LicenseEvent, userId?: string): Promise<PublishedEvent> {
+  const row = await ctx.db.insertInto('events')
+    .values({ tenantId, type: event.type, data: JSON.stringify(userId ? { ...event.data, userId } : event.data) })
+    .returning(['id', 'createdAt']).executeTakeFirstOrThrow()
+  const published: PublishedEvent = {
+    id: String(row.id), type: event.type, tenantId, timestamp: row.createdAt.toISOString(), data: event.data,
+    ...(userId ? { userId } : {}),
+  }
+  const payload = JSON.stringify(published)
+  try {
+    await ctx.redis.multi()
+      .xadd(ctx.keys.eventStream(tenantId), 'MAXLEN', '~', EVENT_STREAM_LENGTH, '*', 'id', published.id, 'event', payload)
+      .publish(ctx.keys.eventsChannel(), payload)
+      .exec()
+  } catch (err) {
+    ctx.log.warn({ err, tenantId, eventId: published.id, type: event.type }, 'event stored but not broadcast: Redis unavailable')
+  }
+  ctx.log.info({ tenantId, eventId: published.id, type: event.type, userId }, 'event published')
+  return published
+}
+
+/** Events of a tenant after `afterId`, oldest first, from Postgres (the record). */
+export async function eventsAfter(ctx: Pick<LicensingContext, 'db'>, tenantId: string, afterId: string, limit = 1000): Promise<PublishedEvent[]> {
+  const rows = await ctx.db.selectFrom('events').selectAll().where('tenantId', '=', tenantId)
+    .where('id', '>', afterId).orderBy('id').limit(limit).execute()
+  return rows.map((row) => {
+    const { userId, ...data } = row.data as PublishedEvent['data'] & { userId?: string }
+    return { id: String(row.id), type: row.type as PublishedEvent['type'], tenantId, timestamp: row.createdAt.toISOString(), data, ...(userId ? { userId } : {}) }
+  })
+}

@@ -1,0 +1,111 @@
+import { AppError, type LicenseSummary } from '@license-hub/contract'
+import { isExpired, parseFeatures, WEBRTC_FEATURE, type Features } from '@license-hub/core'
+import { findLicenseType, findTenant, listExternalLicenses, listLocalLicenses, type ServerLicense } from '@license-hub/db'
+import type { LicensingContext } from './context.js'
+import { verifyLocalLicense } from './local-licenses.js'
+
+/** The license in force for a tenant, with what the routes and the seat logic need of it. */
+export interface EffectiveLicense {
+  summary: LicenseSummary
+  tenantId: string
+  /** Why this license applies: shown in logs and to operators. */
+  reason: 'external' | 'local:no-external' | 'local:grace-expired' | 'local:external-withdrawn'
+}
+
+export const LICENSE_CACHE_TTL_SEC = 300
+
+/** The allocation in force: the admin's allocation caps the license server's. */
+export function allocationInForce(row: Pick<ServerLicense, 'webrtcMaxUsers' | 'webrtcAllocation'>): number {
+  return row.webrtcAllocation === null ? row.webrtcMaxUsers : Math.min(row.webrtcMaxUsers, row.webrtcAllocation)
+}
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null)
+
+export async function summarise(ctx: LicensingContext, row: ServerLicense): Promise<LicenseSummary> {
+  const parsed = parseFeatures(row.features)
+  if (parsed.malformed) ctx.log.warn({ tenantId: row.tenantId, licenseId: row.id }, 'license features are malformed: treating as no features')
+  const type = await findLicenseType(ctx.db, row.licenseTypeId)
+  const features: Features = parsed.features
+  return {
+    id: row.id,
+    source: row.source,
+    organizationName: row.organizationName,
+    status: row.status,
+    licenseType: {
+      id: row.licenseTypeId,
+      name: type?.name ?? `Type ${row.licenseTypeId}`,
+      features: type ? parseFeatures(type.features).features : {},
+      maxConcurrentUsers: type?.maxUsers ?? row.maxUsers,
+    },
+    features,
+    webrtcEnabled: features[WEBRTC_FEATURE] === true,
+    maxUsers: row.maxUsers,
+    webrtcMaxUsers: allocationInForce(row),
+    issuedAt: row.issuedAt.toISOString(),
+    expiresAt: iso(row.expiresAt),
+    lastSyncedAt: iso(row.lastSyncedAt),
+  }
+}
+
+/** A local license counts only if its signature verifies and it was not issued in the future (a clock turned back). */
+function usableLocal(ctx: LicensingContext, row: ServerLicense): boolean {
+  if (!verifyLocalLicense(row, ctx.secrets.licensePublicKey)) {
+    ctx.log.error({ tenantId: row.tenantId, licenseId: row.id, code: 'LICENSE_SIGNATURE_INVALID' }, 'local license refused: signature does not verify')
+    return false
+  }
+  if (row.issuedAt.getTime() > ctx.now().getTime() + 60_000) {
+    ctx.log.error({ tenantId: row.tenantId, licenseId: row.id, code: 'LICENSE_ISSUED_IN_FUTURE' }, 'local license refused: issued in the future')
+    return false
+  }
+  return true
+}
+
+async function resolveFromDatabase(ctx: LicensingContext, tenantId: string): Promise<EffectiveLicense> {
+  const tenant = await findTenant(ctx.db, tenantId)
+  if (!tenant) throw new AppError('LICENSE_NOT_FOUND')
+  const now = ctx.now().getTime()
+  const external = (await listExternalLicenses(ctx.db, tenantId)).filter((l) => l.serverFingerprint === tenant.fingerprint)
+  const inGrace = external.filter((l) => l.lastSyncedAt !== null && now - l.lastSyncedAt.getTime() <= ctx.config.licenseSyncGraceMs)
+  // Prefer an active, unexpired copy; else the newest one, whose status then answers for it.
+  const chosen = inGrace.find((l) => l.status === 'active' && !isExpired({ status: l.status, expiresAt: iso(l.expiresAt) }, ctx.now())) ?? inGrace[0]
+  if (chosen) return { summary: await summarise(ctx, chosen), tenantId, reason: 'external' }
+
+  const local = (await listLocalLicenses(ctx.db, tenantId)).find((row) => usableLocal(ctx, row))
+  if (!local) throw new AppError('LICENSE_NOT_FOUND')
+  const reason = external.length > 0 ? 'local:grace-expired' : 'local:no-external'
+  return { summary: await summarise(ctx, local), tenantId, reason }
+}
+
+/** The tenant's effective license, cached in Redis for five minutes (Postgres answers when Redis cannot). */
+export async function resolveLicense(ctx: LicensingContext, tenantId: string): Promise<EffectiveLicense> {
+  const key = ctx.keys.licenseCache(tenantId)
+  const cached = await ctx.redis.get(key).catch(() => null)
+  if (cached) return JSON.parse(cached) as EffectiveLicense
+  const resolved = await resolveFromDatabase(ctx, tenantId)
+  await ctx.redis.set(key, JSON.stringify(resolved), 'EX', LICENSE_CACHE_TTL_SEC).catch(() => undefined)
+  return resolved
+}
+
+/** Called by every sync and admin change that touches a tenant's licenses. */
+export async function invalidateLicenseCache(ctx: Pick<LicensingContext, 'redis' | 'keys' | 'log'>, tenantId: string): Promise<void> {
+  await ctx.redis.del(ctx.keys.licenseCache(tenantId)).catch((err: unknown) =>
+    ctx.log.warn({ err, tenantId }, 'license cache not invalidated: Redis unavailable (it expires within 5 minutes)'))
+}
+
+/** Throws the first failing check of the contract's order, after "not found": inactive, then expired. */
+export function assertLicenseUsable(license: LicenseSummary, now: Date): void {
+  if (license.status !== 'active' && license.status !== 'expired') throw new AppError('LICENSE_INACTIVE')
+  if (isExpired({ status: license.status, expiresAt: license.expiresAt }, now)) throw new AppError('LICENSE_EXPIRED')
+}
+
+/**
+ * The contract's validation order for the extension, first failure wins: not found (by
+ * resolveLicense), inactive, expired, feature not licensed, no allocation, user not allocated.
+ * The seat limit is admission's own check.
+ */
+export function assertWebrtcAccess(license: LicenseSummary, user: { webrtcEnabled: boolean }, now: Date): void {
+  assertLicenseUsable(license, now)
+  if (!license.webrtcEnabled) throw new AppError('FEATURE_NOT_LICENSED')
+  if (license.webrtcMaxUsers <= 0) throw new AppError('NO_ALLOCATION')
+  if (!user.webrtcEnabled) throw new AppError('USER_NOT_ALLOCATED')
+}

@@ -1,0 +1,34 @@
+/**
+ * Every Redis key and channel, in one place. Keys of one tenant share the hash tag `{tenantId}`
+ * so a Lua script touching several of them stays valid on Redis Cluster. The prefix isolates
+ * deployments sharing a Redis (and test files sharing the harness's server).
+ */
+export function redisKeys(prefix = 'lh:') {
+  const tenant = (tenantId: string) => `${prefix}{${tenantId}}`
+  return {
+    prefix,
+    /** The resolved license of a tenant (JSON, 5-minute TTL). */
+    licenseCache: (tenantId: string) => `${tenant(tenantId)}:license`,
+    /** Live seats of a license: sorted set of session ids scored by lease expiry (ms). */
+    seats: (tenantId: string, licenseId: string) => `${tenant(tenantId)}:seats:${licenseId}`,
+    /** Hash of a license's live seats: session id → JSON { userId, deviceId }. */
+    seatOwners: (tenantId: string, licenseId: string) => `${tenant(tenantId)}:seat-owners:${licenseId}`,
+    /** Marks a license's seats as loaded from Postgres (absent after a Redis restart or flush). */
+    seatsLoaded: (tenantId: string, licenseId: string) => `${tenant(tenantId)}:seats-loaded:${licenseId}`,
+    /** Bounded stream of a tenant's recent events, the fast path for replay. */
+    eventStream: (tenantId: string) => `${tenant(tenantId)}:events`,
+    /** Pub/sub channel every api node subscribes to; messages name their tenant. */
+    eventsChannel: () => `${prefix}events`,
+    /** Per-node WebSocket connection counts, for /api/ws/stats over all nodes. */
+    wsNodes: () => `${prefix}ws:nodes`,
+    wsNode: (nodeId: string) => `${prefix}ws:node:${nodeId}`,
+    /** Key prefixes of the login rate limiters. */
+    loginLimiter: (kind: 'email' | 'ip') => `${prefix}login-fail:${kind}`,
+    /** BullMQ's own prefix (it must not share ioredis' keyPrefix). */
+    queuePrefix: () => `${prefix}bull`,
+    /** Generic short-lived lock. */
+    lock: (name: string) => `${prefix}lock:${name}`,
+  }
+}
+
+export type RedisKeys = ReturnType<typeof redisKeys>
