@@ -52,7 +52,6 @@ export default fp<{ secret: string }>(async (app, opts) => {
     secret: opts.secret,
     sign: { algorithm: 'HS256', expiresIn: TOKEN_TTL },
     verify: { algorithms: ['HS256'] },
-    formatUser: (claims) => toAuthUser(claims as TokenClaims) ?? { id: '', tenantId: '', role: 'user' },
   })
 
   app.decorate('authenticate', async (request: FastifyRequest) => {
