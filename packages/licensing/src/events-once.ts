@@ -17,7 +17,7 @@ export async function publishLicenseEventOnce(
       .where(sql<string>`data->>'licenseId'`, '=', licenseId)
     if (scope === 'day') seen = seen.where(sql<string>`(created_at at time zone 'UTC')::date`, '=', sql<string>`(now() at time zone 'UTC')::date`)
     if (await seen.executeTakeFirst()) return undefined
-    const withLicense = { ...event, data: { ...event.data, licenseId } } as LicenseEvent
+    const withLicense = { ...event, data: { ...event.data, licenseId } } as unknown as LicenseEvent
     return publishEvent({ ...ctx, db: trx }, tenantId, withLicense)
   })
 }
