@@ -28,10 +28,10 @@ export async function resolveInfrastructure(config: Config): Promise<Infrastruct
     return { databaseUrl: config.databaseUrl, redisUrl: config.redisUrl, release: async () => {} }
   }
   try {
-    const embedded = await useEmbeddedServers(config.dataDir)
+    const embedded = await useEmbeddedServers(config.dataDir, { postgres: !config.databaseUrl, redis: !config.redisUrl })
     return {
-      databaseUrl: config.databaseUrl ?? embedded.databaseUrl,
-      redisUrl: config.redisUrl ?? embedded.redisUrl,
+      databaseUrl: config.databaseUrl ?? embedded.databaseUrl!,
+      redisUrl: config.redisUrl ?? embedded.redisUrl!,
       release: embedded.stop,
     }
   } catch (err) {

@@ -7,8 +7,8 @@ import { startRedis } from './redis.js'
 export const EMBEDDED_DATABASE = 'license_hub'
 
 export interface EmbeddedServers {
-  databaseUrl: string
-  redisUrl: string
+  databaseUrl?: string
+  redisUrl?: string
   /** Stops the servers this call started (servers found already running are left alone). */
   stop: () => Promise<void>
 }
@@ -52,19 +52,31 @@ async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
  * The embedded default: a Postgres and a redis-server kept under `dataDir` between runs.
  * Servers another process (e.g. `npm start`) already runs there are reused.
  */
-export async function useEmbeddedServers(dataDir: string): Promise<EmbeddedServers> {
+export async function useEmbeddedServers(dataDir: string, want = { postgres: true, redis: true }): Promise<EmbeddedServers> {
   const stops: (() => Promise<void>)[] = []
-  const pgDir = join(dataDir, 'postgres')
+  const stop = async () => {
+    for (const stopOne of stops.reverse()) await stopOne()
+  }
+  const databaseUrl = want.postgres ? await embeddedPostgres(join(dataDir, 'postgres'), stops) : undefined
+  const redisUrl = want.redis ? await embeddedRedis(join(dataDir, 'redis'), stops).catch(async (err: unknown) => {
+    await stop()
+    throw err
+  }) : undefined
+  return { databaseUrl, redisUrl, stop }
+}
+
+async function embeddedPostgres(pgDir: string, stops: (() => Promise<void>)[]): Promise<string> {
   let pgPort = runningPostgresPort(pgDir)
   if (pgPort === undefined) {
     const server = await startPostgres({ dataDir: pgDir })
     pgPort = server.port
     stops.push(server.stop)
   }
-  const adminUrl = `postgres://postgres@127.0.0.1:${pgPort}/postgres`
-  await ensureDatabase(adminUrl, EMBEDDED_DATABASE)
+  await ensureDatabase(`postgres://postgres@127.0.0.1:${pgPort}/postgres`, EMBEDDED_DATABASE)
+  return `postgres://postgres@127.0.0.1:${pgPort}/${EMBEDDED_DATABASE}`
+}
 
-  const redisDir = join(dataDir, 'redis')
+async function embeddedRedis(redisDir: string, stops: (() => Promise<void>)[]): Promise<string> {
   const redisState = join(redisDir, 'server.json')
   let redisPort = runningRedisPort(redisState)
   if (redisPort === undefined) {
@@ -73,11 +85,5 @@ export async function useEmbeddedServers(dataDir: string): Promise<EmbeddedServe
     writeFileSync(redisState, JSON.stringify({ pid: server.pid, port: server.port }))
     stops.push(server.stop)
   }
-  return {
-    databaseUrl: `postgres://postgres@127.0.0.1:${pgPort}/${EMBEDDED_DATABASE}`,
-    redisUrl: `redis://127.0.0.1:${redisPort}`,
-    stop: async () => {
-      for (const stop of stops.reverse()) await stop()
-    },
-  }
+  return `redis://127.0.0.1:${redisPort}`
 }

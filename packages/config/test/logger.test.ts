@@ -1,0 +1,31 @@
+import t from 'tap'
+import { Writable } from 'node:stream'
+import { pino } from 'pino'
+import { loggerOptions, redactUrl } from '../src/index.js'
+
+function capture() {
+  const lines: string[] = []
+  const stream = new Writable({ write(chunk, _enc, done) { lines.push(chunk.toString()); done() } })
+  const { transport: _pretty, ...options } = loggerOptions('info', 'test')
+  return { log: pino(options, stream), text: () => lines.join('') }
+}
+
+t.test('secrets never reach a log line', async (t) => {
+  const { log, text } = capture()
+  log.info({ password: 'pw-123456', token: 'eyJhbGciOi.token', apiKey: 'key-abc', privateKey: '-----BEGIN PRIVATE KEY-----' }, 'flat')
+  log.info({ user: { password: 'pw-654321', passwordHash: 'scrypt$hash' }, config: { licenseServer: { apiKey: 'key-def' } } }, 'nested')
+  log.info({ req: { headers: { authorization: 'Bearer eyJhbGciOi.header' } } }, 'headers')
+  for (const secret of ['pw-123456', 'eyJhbGciOi', 'key-abc', 'BEGIN PRIVATE KEY', 'pw-654321', 'scrypt$hash', 'key-def']) {
+    t.notMatch(text(), secret, `${secret} is redacted`)
+  }
+  t.match(text(), '[Redacted]')
+})
+
+t.test('a token in the query string is redacted from request URLs', async (t) => {
+  t.equal(redactUrl('/ws/license?token=eyJ.abc.def&lastEventId=7'), '/ws/license?token=[Redacted]&lastEventId=7')
+  t.equal(redactUrl('/health'), '/health')
+  const { log, text } = capture()
+  const serializers = loggerOptions('info', 'test').serializers!
+  log.info({ req: serializers.req!({ method: 'GET', url: '/ws/license?token=eyJ.secret' }) }, 'incoming request')
+  t.notMatch(text(), 'eyJ.secret')
+})
