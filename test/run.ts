@@ -4,7 +4,7 @@
  * (also when tests fail or the run is interrupted) and ends with one line `N passed, N failed`.
  */
 import { spawn, spawnSync } from 'node:child_process'
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -14,11 +14,33 @@ import { TEMPLATE_DATABASE } from './helpers/env.js'
 
 const tap = join(process.cwd(), 'node_modules', '.bin', 'tap')
 
-// tap compiles its plugin set into node_modules; ours drops its ts-node plugin in favour of tsx,
-// and a fresh `npm ci` brings the default set back, so build it before every run (a few seconds).
+// tap compiles its plugin set into node_modules; ours drops its ts-node plugin in favour of tsx.
+// A fresh `npm ci` brings the default set back, so rebuild when it is there; a lock keeps two
+// concurrent runs from rebuilding under each other's feet.
 function ensureTapBuilt(): void {
-  const built = spawnSync(tap, ['build'], { encoding: 'utf8' })
-  if (built.status !== 0) throw new Error(`tap build failed:\n${built.stdout}${built.stderr}`)
+  const built = join(process.cwd(), 'node_modules', '@tapjs', 'test', 'test-built', 'dist', 'esm', 'index.js')
+  const needsBuild = () => !existsSync(built) || readFileSync(built, 'utf8').includes('@tapjs/typescript')
+  if (!needsBuild()) return
+  const lock = join(process.cwd(), 'node_modules', '.tap-build-lock')
+  const deadline = Date.now() + 180_000
+  for (;;) {
+    try {
+      mkdirSync(lock)
+      break
+    } catch {
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now())
+      if (age > 120_000) rmSync(lock, { recursive: true, force: true })
+      if (Date.now() > deadline) throw new Error(`could not take ${lock}`)
+      spawnSync('sleep', ['0.5'])
+    }
+  }
+  try {
+    if (!needsBuild()) return
+    const result = spawnSync(tap, ['build'], { encoding: 'utf8' })
+    if (result.status !== 0) throw new Error(`tap build failed:\n${result.stdout}${result.stderr}`)
+  } finally {
+    rmSync(lock, { recursive: true, force: true })
+  }
 }
 
 async function createTemplate(postgres: RunningPostgres): Promise<void> {
