@@ -1,0 +1,150 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Agent, request } from 'undici'
+import type { TSchema, Static } from 'typebox'
+import { Value } from 'typebox/value'
+import { LicensesAnswer, LicenseTypesAnswer, WebrtcSessionsAnswer, type ExternalLicense, type ExternalLicenseType } from './schemas.js'
+
+export interface LicenseServerOptions {
+  /** Base URL, e.g. https://licenses.example.com/api (no trailing slash needed). */
+  url: string
+  /** Sent as X-Internal-API-Key; never logged. */
+  apiKey?: string
+  /** How long to wait for the TCP/TLS connection (default 3 s). */
+  connectTimeoutMs?: number
+  /** How long to wait for the response headers, and between body chunks (default 5 s). */
+  responseTimeoutMs?: number
+  /** Extra attempts after a timeout, refused connection or 5xx (default 1). */
+  retries?: number
+  /** Delay before the first retry, doubled for each next one (default 500 ms). */
+  retryDelayMs?: number
+  /** Larger answers are refused as malformed (default 10 MiB). */
+  maxResponseBytes?: number
+}
+
+export type LicenseServerFailure = 'timeout' | 'refused' | 'unreachable' | 'http' | 'malformed'
+
+/** Why a call to the external server failed; the message is safe to log (it never holds the key). */
+export class LicenseServerError extends Error {
+  override name = 'LicenseServerError'
+  constructor(readonly kind: LicenseServerFailure, readonly path: string, detail: string, readonly status?: number) {
+    super(`GET ${path}: ${detail}`)
+  }
+
+  get retryable(): boolean {
+    return this.kind !== 'malformed' && (this.kind !== 'http' || (this.status ?? 0) >= 500 || this.status === 429)
+  }
+}
+
+/** `GET /licenses` either lists licenses or, with a 404, says the server has none for us. */
+export type LicensesResult = { found: true; licenses: ExternalLicense[] } | { found: false }
+
+export interface LicenseServerClient {
+  readonly url: string
+  fetchLicenses(): Promise<LicensesResult>
+  fetchLicenseTypes(): Promise<ExternalLicenseType[]>
+  /** The server's own allocation for a license, or undefined when it does not offer the (optional) call. */
+  fetchWebrtcAllocation(licenseId: string | number): Promise<number | undefined>
+  close(): Promise<void>
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT'])
+
+function describe(err: unknown, path: string): LicenseServerError {
+  if (err instanceof LicenseServerError) return err
+  const code = (err as { code?: string }).code ?? ''
+  const cause = (err as { cause?: { code?: string } }).cause?.code ?? ''
+  const message = err instanceof Error ? err.message : String(err)
+  if (TIMEOUT_CODES.has(code)) return new LicenseServerError('timeout', path, `timed out (${message})`)
+  if (code === 'ECONNREFUSED' || cause === 'ECONNREFUSED') return new LicenseServerError('refused', path, 'connection refused')
+  if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return new LicenseServerError('malformed', path, 'answer too large')
+  return new LicenseServerError('unreachable', path, `${code || 'network error'} (${message})`)
+}
+
+function firstError(schema: TSchema, value: unknown): string {
+  const error = Value.Errors(schema, value)[0]
+  return error ? `${error.instancePath || '/'} ${error.message}` : 'invalid'
+}
+
+/** An undici client of the seed's API, with connect and response timeouts and a bounded retry. */
+export function createLicenseServerClient(options: LicenseServerOptions): LicenseServerClient {
+  const base = options.url.replace(/\/+$/, '')
+  const responseTimeout = options.responseTimeoutMs ?? 5_000
+  const retries = options.retries ?? 1
+  const retryDelay = options.retryDelayMs ?? 500
+  const agent = new Agent({
+    connect: { timeout: options.connectTimeoutMs ?? 3_000 },
+    headersTimeout: responseTimeout,
+    bodyTimeout: responseTimeout,
+    maxResponseSize: options.maxResponseBytes ?? 10 * 1024 * 1024,
+  })
+  const headers: Record<string, string> = { accept: 'application/json' }
+  if (options.apiKey) headers['x-internal-api-key'] = options.apiKey
+
+  /** One GET: the parsed JSON, `undefined` for a 404, or a LicenseServerError. */
+  async function getOnce(path: string): Promise<unknown> {
+    let response
+    try {
+      response = await request(`${base}${path}`, { method: 'GET', headers, dispatcher: agent })
+    } catch (err) {
+      throw describe(err, path)
+    }
+    let text: string
+    try {
+      text = await response.body.text()
+    } catch (err) {
+      throw describe(err, path)
+    }
+    if (response.statusCode === 404) return undefined
+    if (response.statusCode < 200 || response.statusCode >= 300) {
+      throw new LicenseServerError('http', path, `answered ${response.statusCode}`, response.statusCode)
+    }
+    try {
+      return JSON.parse(text)
+    } catch {
+      throw new LicenseServerError('malformed', path, 'answer is not JSON')
+    }
+  }
+
+  async function get<S extends TSchema>(path: string, schema: S, attempts = retries + 1): Promise<Static<S> | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const body = await getOnce(path)
+        if (body === undefined) return undefined
+        if (!Value.Check(schema, body)) throw new LicenseServerError('malformed', path, `malformed answer: ${firstError(schema, body)}`)
+        return body as Static<S>
+      } catch (err) {
+        const failure = describe(err, path)
+        if (!failure.retryable || attempt >= attempts) throw failure
+        await sleep(retryDelay * 2 ** (attempt - 1))
+      }
+    }
+  }
+
+  return {
+    url: base,
+    async fetchLicenses() {
+      const answer = await get('/licenses', LicensesAnswer)
+      if (!answer) return { found: false }
+      for (const license of answer.data) {
+        for (const field of ['issued_at', 'expires_at'] as const) {
+          const value = license[field]
+          if (typeof value === 'string' && Number.isNaN(Date.parse(value))) {
+            throw new LicenseServerError('malformed', '/licenses', `malformed answer: license ${license.id} ${field} is not a date`)
+          }
+        }
+      }
+      return { found: true, licenses: answer.data }
+    },
+    async fetchLicenseTypes() {
+      return (await get('/licenses/types', LicenseTypesAnswer))?.data ?? []
+    },
+    async fetchWebrtcAllocation(licenseId) {
+      // Optional call: one attempt, so a server without it does not slow every sync down.
+      const answer = await get(`/licenses/${encodeURIComponent(String(licenseId))}/webrtc-sessions`, WebrtcSessionsAnswer, 1)
+      return answer?.webrtc_max_users
+    },
+    async close() {
+      await agent.destroy()
+    },
+  }
+}

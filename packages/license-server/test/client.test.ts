@@ -1,0 +1,89 @@
+import t from 'tap'
+import { createLicenseServerClient, LicenseServerError, type LicenseServerOptions } from '@license-hub/license-server'
+import { fakeLicense, refusedUrl, startFakeLicenseServer } from '../../../test/helpers/fake-license-server.js'
+
+const FAST = { connectTimeoutMs: 300, responseTimeoutMs: 300, retries: 1, retryDelayMs: 10 }
+
+function client(t: { teardown: (fn: () => unknown) => void }, options: LicenseServerOptions) {
+  const c = createLicenseServerClient({ ...FAST, ...options })
+  t.teardown(() => c.close())
+  return c
+}
+
+async function failure(promise: Promise<unknown>): Promise<LicenseServerError> {
+  try {
+    await promise
+  } catch (err) {
+    if (err instanceof LicenseServerError) return err
+    throw err
+  }
+  throw new Error('expected a LicenseServerError')
+}
+
+t.test('lists the licenses in the seed format and sends the API key header', async (t) => {
+  const fake = await startFakeLicenseServer(t)
+  fake.licenses = [fakeLicense('fp-1'), fakeLicense('fp-2')]
+  const result = await client(t, { url: `${fake.url}/`, apiKey: 'secret-key' }).fetchLicenses()
+  t.equal(result.found, true)
+  t.same(result.found && result.licenses.map((l) => l.server_fingerprint), ['fp-1', 'fp-2'])
+  t.equal(fake.requests[0]?.path, '/licenses', 'trailing slash of the base URL is dropped')
+  t.equal(fake.requests[0]?.headers['x-internal-api-key'], 'secret-key')
+})
+
+t.test('a 404 on /licenses means "no license for us", not a failure', async (t) => {
+  const fake = await startFakeLicenseServer(t)
+  fake.mode = 'not-found'
+  t.same(await client(t, { url: fake.url }).fetchLicenses(), { found: false })
+  t.equal(fake.hits('/licenses'), 1, 'a 404 is not retried')
+})
+
+t.test('a 500 is retried a bounded number of times, then reported', async (t) => {
+  const fake = await startFakeLicenseServer(t)
+  fake.mode = 'error'
+  const err = await failure(client(t, { url: fake.url, retries: 2 }).fetchLicenses())
+  t.equal(err.kind, 'http')
+  t.equal(err.status, 500)
+  t.match(err.message, 'GET /licenses: answered 500')
+  t.equal(fake.hits('/licenses'), 3, 'one call and two retries')
+})
+
+t.test('a server that hangs past the timeout is reported as a timeout', async (t) => {
+  const fake = await startFakeLicenseServer(t)
+  fake.mode = 'hang'
+  const err = await failure(client(t, { url: fake.url, retries: 0 }).fetchLicenses())
+  t.equal(err.kind, 'timeout')
+})
+
+t.test('a refused connection is reported as refused', async (t) => {
+  const err = await failure(client(t, { url: await refusedUrl() }).fetchLicenses())
+  t.equal(err.kind, 'refused')
+  t.match(err.message, 'connection refused')
+})
+
+t.test('garbage JSON is malformed and not retried', async (t) => {
+  const fake = await startFakeLicenseServer(t)
+  fake.mode = 'garbage'
+  const err = await failure(client(t, { url: fake.url }).fetchLicenses())
+  t.equal(err.kind, 'malformed')
+  t.equal(fake.hits('/licenses'), 1)
+})
+
+t.test('JSON of the wrong shape is malformed, naming the field', async (t) => {
+  const fake = await startFakeLicenseServer(t)
+  fake.licenses = [fakeLicense('fp-1', { max_users: 'many' as unknown as number })]
+  const err = await failure(client(t, { url: fake.url }).fetchLicenses())
+  t.equal(err.kind, 'malformed')
+  t.match(err.message, 'max_users')
+
+  fake.licenses = [fakeLicense('fp-1', { expires_at: 'someday' })]
+  t.match((await failure(client(t, { url: fake.url }).fetchLicenses())).message, 'expires_at is not a date')
+})
+
+t.test('types and the optional webrtc-sessions call', async (t) => {
+  const fake = await startFakeLicenseServer(t)
+  const c = client(t, { url: fake.url })
+  t.same((await c.fetchLicenseTypes()).map((type) => type.id), [2])
+  fake.webrtcAllocations.set('7', 12)
+  t.equal(await c.fetchWebrtcAllocation(7), 12)
+  t.equal(await c.fetchWebrtcAllocation(8), undefined, 'a 404 means the server does not offer it')
+})
