@@ -8,6 +8,14 @@ t.test('GET /health answers while the process is up', async (t) => {
   t.same(res.json(), { status: 'ok' })
 })
 
+t.test('a request id is taken from x-request-id and echoed back', async (t) => {
+  const { app } = await buildTestApp(t)
+  const given = await app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'req-abc-123' } })
+  t.equal(given.headers['x-request-id'], 'req-abc-123')
+  const generated = await app.inject({ method: 'GET', url: '/health' })
+  t.match(generated.headers['x-request-id'], /^[0-9a-f-]{36}$/)
+})
+
 t.test('GET /ready checks Postgres and Redis', async (t) => {
   const { app } = await buildTestApp(t)
   const ok = await app.inject({ method: 'GET', url: '/ready' })
