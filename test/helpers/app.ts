@@ -1,6 +1,6 @@
 import { pino } from 'pino'
 import type { FastifyInstance } from 'fastify'
-import { loadConfig, type Config } from '@license-hub/config'
+import { loadConfig, loggerOptions, type Config } from '@license-hub/config'
 import { generateKeyPair } from '@license-hub/core'
 import { createDb, type Db } from '@license-hub/db'
 import { ensureDefaults, type Defaults, type Secrets } from '@license-hub/licensing'
@@ -38,6 +38,8 @@ export interface TestAppOptions {
   now?: () => Date
   /** Runs before app.ready(), e.g. to add a probe route. */
   beforeReady?: (app: FastifyInstance) => void | Promise<void>
+  /** Capture the app's log lines (the production options, redaction included); set LOG_LEVEL in env to see them. */
+  logStream?: NodeJS.WritableStream
 }
 
 /** A real api instance on this test's own database and Redis key prefix, closed at teardown. */
@@ -50,7 +52,9 @@ export async function buildTestApp(t: Teardown, options: TestAppOptions = {}): P
   const db = createDb(databaseUrl, { max: 3 })
   t.teardown(() => db.destroy())
   const defaults = await ensureDefaults(db, config, secrets.licensePrivateKey)
-  const logger = pino({ level: config.logLevel })
+  const logger = options.logStream
+    ? pino({ ...loggerOptions(config.logLevel, 'api'), transport: undefined }, options.logStream)
+    : pino({ level: config.logLevel })
   const app = await buildApp({ config, secrets, databaseUrl, redisUrl, logger, redisPrefix: prefix, now: options.now })
   t.teardown(() => app.close())
   await options.beforeReady?.(app)

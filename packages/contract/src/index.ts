@@ -1,3 +1,6 @@
 export * from './errors.js'
 export * from './schemas/common.js'
 export * from './schemas/license.js'
+export * from './schemas/auth.js'
+export * from './schemas/user.js'
+export * from './schemas/license-admin.js'

@@ -60,27 +60,49 @@ function usableLocal(ctx: LicensingContext, row: ServerLicense): boolean {
   return true
 }
 
-async function resolveFromDatabase(ctx: LicensingContext, tenantId: string): Promise<EffectiveLicense> {
+const statusOf = (license: { status: string }) => license.status.toLowerCase()
+
+function inForce(ctx: LicensingContext, row: ServerLicense): boolean {
+  return statusOf(row) === 'active' && !isExpired({ status: statusOf(row), expiresAt: iso(row.expiresAt) }, ctx.now())
+}
+
+/** The effective license straight from Postgres (no cache): what sync and the expiry scan compare. */
+export async function resolveFromDatabase(ctx: LicensingContext, tenantId: string): Promise<EffectiveLicense> {
   const tenant = await findTenant(ctx.db, tenantId)
   if (!tenant) throw new AppError('LICENSE_NOT_FOUND')
   const now = ctx.now().getTime()
   const external = (await listExternalLicenses(ctx.db, tenantId)).filter((l) => l.serverFingerprint === tenant.fingerprint)
   const inGrace = external.filter((l) => l.lastSyncedAt !== null && now - l.lastSyncedAt.getTime() <= ctx.config.licenseSyncGraceMs)
-  // Prefer an active, unexpired copy; else the newest one, whose status then answers for it.
-  const chosen = inGrace.find((l) => l.status === 'active' && !isExpired({ status: l.status, expiresAt: iso(l.expiresAt) }, ctx.now())) ?? inGrace[0]
+  // Prefer an active, unexpired copy; else the newest one, whose status then answers for it (the
+  // license server said inactive or expired: falling back to the local floor would hide that).
+  const chosen = inGrace.find((l) => inForce(ctx, l)) ?? inGrace[0]
   if (chosen) return { summary: await summarise(ctx, chosen), tenantId, reason: 'external' }
 
-  const local = (await listLocalLicenses(ctx.db, tenantId)).find((row) => usableLocal(ctx, row))
-  if (!local) throw new AppError('LICENSE_NOT_FOUND')
+  // The operator's latest usable local license wins; an expired one gives way to an older one in
+  // force (the Developer floor never expires), and answers only when none is.
+  const local = (await listLocalLicenses(ctx.db, tenantId))
+    .filter((row) => usableLocal(ctx, row))
+    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+  const picked = local.find((row) => inForce(ctx, row)) ?? local[0]
+  if (!picked) throw new AppError('LICENSE_NOT_FOUND')
   const reason = external.length > 0 ? 'local:grace-expired' : 'local:no-external'
-  return { summary: await summarise(ctx, local), tenantId, reason }
+  return { summary: await summarise(ctx, picked), tenantId, reason }
+}
+
+function parseCached(cached: string | null): EffectiveLicense | undefined {
+  if (!cached) return undefined
+  try {
+    return JSON.parse(cached) as EffectiveLicense
+  } catch {
+    return undefined
+  }
 }
 
 /** The tenant's effective license, cached in Redis for five minutes (Postgres answers when Redis cannot). */
 export async function resolveLicense(ctx: LicensingContext, tenantId: string): Promise<EffectiveLicense> {
   const key = ctx.keys.licenseCache(tenantId)
-  const cached = await ctx.redis.get(key).catch(() => null)
-  if (cached) return JSON.parse(cached) as EffectiveLicense
+  const cached = parseCached(await ctx.redis.get(key).catch(() => null))
+  if (cached) return cached
   const resolved = await resolveFromDatabase(ctx, tenantId)
   await ctx.redis.set(key, JSON.stringify(resolved), 'EX', LICENSE_CACHE_TTL_SEC).catch(() => undefined)
   return resolved
@@ -94,8 +116,9 @@ export async function invalidateLicenseCache(ctx: Pick<LicensingContext, 'redis'
 
 /** Throws the first failing check of the contract's order, after "not found": inactive, then expired. */
 export function assertLicenseUsable(license: LicenseSummary, now: Date): void {
-  if (license.status !== 'active' && license.status !== 'expired') throw new AppError('LICENSE_INACTIVE')
-  if (isExpired({ status: license.status, expiresAt: license.expiresAt }, now)) throw new AppError('LICENSE_EXPIRED')
+  const status = statusOf(license)
+  if (status !== 'active' && status !== 'expired') throw new AppError('LICENSE_INACTIVE')
+  if (isExpired({ status, expiresAt: license.expiresAt }, now)) throw new AppError('LICENSE_EXPIRED')
 }
 
 /**

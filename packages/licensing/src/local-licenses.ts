@@ -38,6 +38,9 @@ export async function issueLocalLicense(db: Db, privateKeyPem: string, input: Is
   if (!type) throw new AppError('VALIDATION_ERROR', `licenseTypeId: no license type ${input.licenseTypeId}`)
   // Signed timestamps are whole milliseconds, as Postgres returns them.
   const issuedAt = new Date(Math.floor((input.issuedAt ?? new Date()).getTime()))
+  if (input.expiresAt && input.expiresAt.getTime() <= issuedAt.getTime()) {
+    throw new AppError('VALIDATION_ERROR', 'expires_at: must be after issued_at')
+  }
   const payload: LocalLicensePayload = {
     tenantId: input.tenantId,
     organizationName: input.organizationName,
@@ -76,4 +79,30 @@ export function issueDeveloperLicense(db: Db, privateKeyPem: string, tenant: { i
     tenantId: tenant.id, organizationName: tenant.name, serverFingerprint: tenant.fingerprint,
     licenseTypeId: DEVELOPER_LICENSE_TYPE_ID, expiresAt: null,
   })
+}
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/
+
+/** An ISO date-time, or a date alone: its start for an issue date, the end of that day (UTC) for an expiry. */
+export function parseLicenseDate(value: string, field: string, endOfDay: boolean): Date {
+  const text = DATE_ONLY.test(value) ? `${value}T${endOfDay ? '23:59:59.999' : '00:00:00.000'}Z` : value
+  const date = new Date(text)
+  if (Number.isNaN(date.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(value)) {
+    throw new AppError('VALIDATION_ERROR', `${field}: expected an ISO 8601 date or date-time`)
+  }
+  return date
+}
+
+/**
+ * The dates of a license an operator asks for. A license issued in the future would be refused
+ * on load (it looks like a clock turned back) and one already expired could never apply, so both
+ * are refused here, where the operator can still correct them.
+ */
+export function requestedLicenseDates(input: { issuedAt?: string; expiresAt?: string }, now: Date): { issuedAt: Date; expiresAt: Date | null } {
+  const issuedAt = input.issuedAt ? parseLicenseDate(input.issuedAt, 'issued_at', false) : now
+  const expiresAt = input.expiresAt ? parseLicenseDate(input.expiresAt, 'expires_at', true) : null
+  if (issuedAt.getTime() > now.getTime() + 60_000) throw new AppError('VALIDATION_ERROR', 'issued_at: must not be in the future')
+  if (expiresAt && expiresAt.getTime() <= now.getTime()) throw new AppError('VALIDATION_ERROR', 'expires_at: must be in the future')
+  if (expiresAt && expiresAt.getTime() <= issuedAt.getTime()) throw new AppError('VALIDATION_ERROR', 'expires_at: must be after issued_at')
+  return { issuedAt, expiresAt }
 }

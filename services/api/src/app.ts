@@ -7,6 +7,11 @@ import storage from './plugins/storage.js'
 import auth from './plugins/auth.js'
 import licensing from './plugins/licensing.js'
 import healthRoutes from './routes/health/index.js'
+import docs from './plugins/docs.js'
+import metrics from './plugins/metrics.js'
+import authRoutes from './routes/auth/index.js'
+import userRoutes from './routes/users/index.js'
+import licenseRoutes from './routes/licenses/index.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -52,6 +57,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(storage, { databaseUrl: options.databaseUrl, redisUrl: options.redisUrl })
   await app.register(auth, { secret: options.secrets.jwtSecret })
   await app.register(licensing, { now: options.now })
+  // docs and metrics hook onRoute: they must come before every route.
+  await app.register(docs)
+  await app.register(metrics)
   await app.register(healthRoutes)
+  await app.register(authRoutes, { prefix: '/api/auth' })
+  await app.register(userRoutes, { prefix: '/api/users' })
+  await app.register(licenseRoutes, { prefix: '/api/licenses' })
   return app
 }

@@ -1,0 +1,50 @@
+import { AppError } from '@license-hub/contract'
+import { hashPassword, verifyAgainstDummy, verifyPassword } from '@license-hub/core'
+import { findUserByEmail, insertUser, type Db, type Role, type User } from '@license-hub/db'
+
+/**
+ * The user whose email and password match, else INVALID_CREDENTIALS. An unknown email still pays
+ * for one password check, so it answers as slowly as a wrong password and reveals nothing.
+ */
+export async function verifyCredentials(db: Db, email: string, password: string): Promise<User> {
+  const user = await findUserByEmail(db, email)
+  const ok = user ? await verifyPassword(password, user.passwordHash) : await verifyAgainstDummy(password)
+  if (!user || !ok) throw new AppError('INVALID_CREDENTIALS')
+  return user
+}
+
+export interface NewAccount {
+  tenantId: string
+  email: string
+  password: string
+  name: string
+  role?: Role
+  webrtcEnabled?: boolean
+}
+
+const UNIQUE_VIOLATION = '23505'
+
+/** Email is unique across the installation, compared case-insensitively, since login takes only an email. */
+export async function createAccount(db: Db, input: NewAccount): Promise<User> {
+  const email = input.email.trim()
+  const conflict = () => new AppError('CONFLICT', `A user with email ${email} already exists`)
+  if (await findUserByEmail(db, email)) throw conflict()
+  try {
+    return await insertUser(db, {
+      tenantId: input.tenantId, email, name: input.name, role: input.role ?? 'user',
+      webrtcEnabled: input.webrtcEnabled ?? true, passwordHash: await hashPassword(input.password),
+    })
+  } catch (err) {
+    // Two creations racing past the check above meet at the unique index.
+    if ((err as { code?: string }).code === UNIQUE_VIOLATION) throw conflict()
+    throw err
+  }
+}
+
+/** A user as the API shows it: no password hash, dates as ISO strings. */
+export function userView(user: User) {
+  return {
+    id: user.id, tenantId: user.tenantId, email: user.email, name: user.name, role: user.role,
+    webrtcEnabled: user.webrtcEnabled, createdAt: user.createdAt.toISOString(),
+  }
+}
