@@ -1,0 +1,51 @@
+import type { LicenseSummary } from '@license-hub/contract'
+import { diffLicense, type LicenseDiffEvent, type LicenseSnapshot } from '@license-hub/core'
+import type { LicensingContext } from './context.js'
+import { publishEvent, type PublishedEvent } from './events.js'
+import { publishLicenseEventOnce } from './events-once.js'
+
+export function snapshotOf(summary: LicenseSummary): LicenseSnapshot {
+  return {
+    status: summary.status,
+    expiresAt: summary.expiresAt,
+    maxUsers: summary.maxUsers,
+    webrtcMaxUsers: summary.webrtcMaxUsers,
+    licenseTypeId: summary.licenseType.id,
+    organizationName: summary.organizationName,
+    features: summary.features,
+  }
+}
+
+/**
+ * What a tenant's clients must be told when its license in force changes from `before` to
+ * `after`. Comparing the licenses in force (not rows) covers a hand-over between the external
+ * and the local license too: it is reported as a license_updated naming `source`.
+ */
+export function licenseChangeEvents(before: LicenseSummary | undefined, after: LicenseSummary, now: Date): LicenseDiffEvent[] {
+  const events = diffLicense(before ? snapshotOf(before) : null, snapshotOf(after), now)
+  const handedOver = before !== undefined && (before.id !== after.id || before.source !== after.source)
+  if (!handedOver) return events
+  const updated = events.find((e) => e.type === 'license_updated')
+  if (updated && updated.type === 'license_updated') {
+    updated.data.changes = [...new Set([...updated.data.changes, 'source'])]
+    return events
+  }
+  return [...events, { type: 'license_updated', data: { changes: ['source'], severity: 'info', message: 'Your license has been updated' } }]
+}
+
+/**
+ * Publishes the events of a change of a tenant's license in force (sync, admin change).
+ * license_expired goes out once per license, whoever notices first (sync, scan or validation).
+ */
+export async function publishLicenseChanges(
+  ctx: LicensingContext, tenantId: string, before: LicenseSummary | undefined, after: LicenseSummary,
+): Promise<PublishedEvent[]> {
+  const published: PublishedEvent[] = []
+  for (const event of licenseChangeEvents(before, after, ctx.now())) {
+    const sent = event.type === 'license_expired'
+      ? await publishLicenseEventOnce(ctx, tenantId, after.id, event, 'ever')
+      : await publishEvent(ctx, tenantId, event)
+    if (sent) published.push(sent)
+  }
+  return published
+}

@@ -1,0 +1,29 @@
+import { loadConfig } from '@license-hub/config'
+import { ensureDefaults, type Defaults, type LicensingContext } from '@license-hub/licensing'
+import { redisKeys } from '@license-hub/redis'
+import { testSecrets } from '../../../../test/helpers/app.js'
+import { redisPrefix, testDb, testRedis } from '../../../../test/helpers/context.js'
+import { captureLog, type CapturedLog } from '../../../../test/helpers/captured-log.js'
+
+type Teardown = { teardown: (fn: () => unknown) => void }
+
+export interface TestContext {
+  ctx: LicensingContext
+  defaults: Defaults
+  log: CapturedLog
+  /** Moves the context's clock. */
+  clock: { now: Date }
+}
+
+/** A licensing context on this test's own database and Redis prefix, with a movable clock and captured logs. */
+export async function licensingContext(t: Teardown, env: NodeJS.ProcessEnv = {}): Promise<TestContext> {
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ADMIN_EMAIL: 'admin@example.test', ADMIN_PASSWORD: 'admin-password', ...env })
+  const secrets = testSecrets()
+  const db = await testDb(t)
+  const redis = testRedis(t)
+  const log = captureLog('licensing')
+  const clock = { now: new Date() }
+  const defaults = await ensureDefaults(db, config, secrets.licensePrivateKey)
+  const ctx: LicensingContext = { config, secrets, db, redis, keys: redisKeys(redisPrefix()), log: log.logger, now: () => clock.now }
+  return { ctx, defaults, log, clock }
+}

@@ -1,0 +1,207 @@
+import t from 'tap'
+import { createLicenseServerClient } from '@license-hub/license-server'
+import { findLicenseType, listExternalLicenses } from '@license-hub/db'
+import { resolveLicense, syncExternalLicenses, type LicensingContext } from '@license-hub/licensing'
+import { fakeLicense, professionalType, refusedUrl, startFakeLicenseServer, type FakeLicenseServer } from '../../../test/helpers/fake-license-server.js'
+import { licensingContext } from './helpers/context.js'
+
+type Teardown = { teardown: (fn: () => unknown) => void }
+
+function clientFor(t: Teardown, url: string) {
+  const client = createLicenseServerClient({ url, apiKey: 'internal-key-123', connectTimeoutMs: 300, responseTimeoutMs: 300, retries: 1, retryDelayMs: 10 })
+  t.teardown(() => client.close())
+  return client
+}
+
+async function eventsOf(ctx: LicensingContext, tenantId: string, type?: string) {
+  let query = ctx.db.selectFrom('events').selectAll().where('tenantId', '=', tenantId).orderBy('id')
+  if (type) query = query.where('type', '=', type)
+  return query.execute()
+}
+
+async function syncedSetup(t: Teardown) {
+  const setup = await licensingContext(t)
+  const fake = await startFakeLicenseServer(t)
+  const license = fakeLicense(setup.defaults.fingerprint)
+  fake.licenses = [license, fakeLicense('someone-else')]
+  const client = clientFor(t, fake.url)
+  const first = await syncExternalLicenses(setup.ctx, client)
+  return { ...setup, fake, license, client, first }
+}
+
+t.test('a license matching the fingerprint is synced and becomes the license in force', async (t) => {
+  const { ctx, defaults, fake, license, first, clock } = await syncedSetup(t)
+  t.match(first, { status: 'synced', licensesSynced: 1, changed: 1 })
+  const { summary } = await resolveLicense(ctx, defaults.tenant.id)
+  t.equal(summary.source, 'external')
+  t.equal(summary.organizationName, 'Acme Corp')
+  t.equal(summary.webrtcMaxUsers, 25)
+  t.same(summary.features, license.license_type.features, 'features are those of the nested license type')
+  t.equal(summary.lastSyncedAt, clock.now.toISOString())
+  const rows = await listExternalLicenses(ctx.db, defaults.tenant.id)
+  t.same(rows.map((r) => r.externalId), [String(license.id)], 'a license of another fingerprint is not stored')
+  t.equal(fake.requests[0]?.headers['x-internal-api-key'], 'internal-key-123', 'the API key header is sent')
+
+  const again = await syncExternalLicenses(ctx, clientFor(t, fake.url))
+  t.match(again, { status: 'synced', licensesSynced: 1, changed: 0 }, 'an unchanged license is no change')
+})
+
+for (const [name, breakIt] of [
+  ['a 500', async (fake: FakeLicenseServer) => { fake.mode = 'error' }],
+  ['a hang past the timeout', async (fake: FakeLicenseServer) => { fake.mode = 'hang' }],
+  ['garbage JSON', async (fake: FakeLicenseServer) => { fake.mode = 'garbage' }],
+  ['a refused port', async () => {}],
+] as const) {
+  t.test(`${name} leaves the previous license in force and logs the error`, async (t) => {
+    const { ctx, defaults, fake, license, clock, log } = await syncedSetup(t)
+    const before = await resolveLicense(ctx, defaults.tenant.id)
+    const syncedAt = (await listExternalLicenses(ctx.db, defaults.tenant.id))[0]!.lastSyncedAt
+    const eventsBefore = (await eventsOf(ctx, defaults.tenant.id)).length
+
+    await breakIt(fake)
+    fake.licenses = []
+    clock.now = new Date(clock.now.getTime() + 5 * 60_000)
+    const url = name === 'a refused port' ? await refusedUrl() : fake.url
+    const outcome = await syncExternalLicenses(ctx, clientFor(t, url))
+
+    t.equal(outcome.status, 'failed')
+    const rows = await listExternalLicenses(ctx.db, defaults.tenant.id)
+    t.same(rows.map((r) => [r.externalId, r.withdrawnAt, r.lastSyncedAt?.getTime()]), [[String(license.id), null, syncedAt?.getTime()]], 'nothing changed')
+    await ctx.redis.del(ctx.keys.licenseCache(defaults.tenant.id))
+    const after = await resolveLicense(ctx, defaults.tenant.id)
+    t.equal(after.summary.id, before.summary.id, 'the synced copy stays in force')
+    t.equal(after.summary.source, 'external')
+    t.equal((await eventsOf(ctx, defaults.tenant.id)).length, eventsBefore, 'no event')
+    t.equal(log.withMessage('Error syncing from external server').length, 1, 'the failure is logged')
+  })
+}
+
+t.test('the failure log names the cause', async (t) => {
+  const { ctx, fake, log } = await syncedSetup(t)
+  fake.mode = 'error'
+  await syncExternalLicenses(ctx, clientFor(t, fake.url))
+  fake.mode = 'hang'
+  await syncExternalLicenses(ctx, clientFor(t, fake.url))
+  fake.mode = 'garbage'
+  await syncExternalLicenses(ctx, clientFor(t, fake.url))
+  await syncExternalLicenses(ctx, clientFor(t, await refusedUrl()))
+  const lines = log.withMessage('Error syncing from external server')
+  t.equal(lines.length, 4)
+  t.match(lines.map((l) => l.cause), [/answered 500/, /timed out/, /not JSON/, /connection refused/])
+  t.ok(lines.every((l) => l.level === 50 && l.code === 'SYNC_FAILED'))
+  t.notMatch(log.text(), 'internal-key-123', 'the API key never reaches the log')
+})
+
+t.test('a grace window later, an unreachable server hands the tenant to its local license', async (t) => {
+  const { ctx, defaults, fake, clock } = await syncedSetup(t)
+  fake.mode = 'error'
+  clock.now = new Date(clock.now.getTime() + ctx.config.licenseSyncGraceMs + 60_000)
+  await syncExternalLicenses(ctx, clientFor(t, fake.url))
+  await ctx.redis.del(ctx.keys.licenseCache(defaults.tenant.id))
+  t.equal((await resolveLicense(ctx, defaults.tenant.id)).summary.source, 'local')
+})
+
+t.test('a 404 hands the tenant to its local license, and a later good sync hands it back', async (t) => {
+  const { ctx, defaults, fake, license } = await syncedSetup(t)
+  const external = (await resolveLicense(ctx, defaults.tenant.id)).summary
+
+  fake.mode = 'not-found'
+  const outcome = await syncExternalLicenses(ctx, clientFor(t, fake.url))
+  t.match(outcome, { status: 'no-license', licensesSynced: 0, withdrawn: 1 })
+  const local = (await resolveLicense(ctx, defaults.tenant.id)).summary
+  t.equal(local.source, 'local', 'the cache was invalidated and the local license applies')
+  t.equal(local.licenseType.name, 'Developer')
+  const [row] = await ctx.db.selectFrom('serverLicenses').selectAll().where('externalId', '=', String(license.id)).execute()
+  t.ok(row?.withdrawnAt, 'the synced copy is withdrawn, not deleted')
+  const handOver = await eventsOf(ctx, defaults.tenant.id, 'license_updated')
+  t.ok(handOver.some((e) => (e.data as { changes: string[] }).changes.includes('source')), 'clients are told the license in force changed')
+
+  fake.mode = 'ok'
+  await syncExternalLicenses(ctx, clientFor(t, fake.url))
+  const back = (await resolveLicense(ctx, defaults.tenant.id)).summary
+  t.equal(back.source, 'external')
+  t.equal(back.id, external.id, 'the same license (and id) is back in force')
+})
+
+t.test('a license missing from a successful answer is withdrawn', async (t) => {
+  const { ctx, defaults, fake } = await syncedSetup(t)
+  fake.licenses = [fakeLicense('someone-else')]
+  const outcome = await syncExternalLicenses(ctx, clientFor(t, fake.url))
+  t.match(outcome, { status: 'synced', licensesSynced: 0, withdrawn: 1, changed: 1 })
+  t.same(await listExternalLicenses(ctx.db, defaults.tenant.id), [])
+  t.equal((await resolveLicense(ctx, defaults.tenant.id)).summary.source, 'local')
+})
+
+t.test('switching a feature off yields exactly one module_deactivated on the next sync', async (t) => {
+  const { ctx, defaults, fake, license } = await syncedSetup(t)
+  const before = (await eventsOf(ctx, defaults.tenant.id)).length
+  license.license_type = professionalType({ features: { ...license.license_type.features as Record<string, boolean>, whatsapp: false } })
+  const outcome = await syncExternalLicenses(ctx, clientFor(t, fake.url))
+  t.equal(outcome.changed, 1)
+  const events = (await eventsOf(ctx, defaults.tenant.id)).slice(before)
+  t.same(events.map((e) => e.type), ['module_deactivated'])
+  t.match(events[0]?.data, { module: 'whatsapp', severity: 'warning', message: String })
+  t.equal((await resolveLicense(ctx, defaults.tenant.id)).summary.features.whatsapp, false, 'the cache was invalidated')
+
+  await syncExternalLicenses(ctx, clientFor(t, fake.url))
+  t.equal((await eventsOf(ctx, defaults.tenant.id)).length, before + 1, 'the next unchanged sync tells nothing')
+})
+
+t.test('a status or allocation change gives license_updated naming the fields', async (t) => {
+  const { ctx, defaults, fake, license } = await syncedSetup(t)
+  const before = (await eventsOf(ctx, defaults.tenant.id)).length
+  license.status = 'suspended'
+  license.webrtc_max_users = 10
+  await syncExternalLicenses(ctx, clientFor(t, fake.url))
+  const events = (await eventsOf(ctx, defaults.tenant.id)).slice(before)
+  t.same(events.map((e) => e.type), ['license_updated'])
+  t.match(events[0]?.data, { changes: ['status', 'webrtcMaxUsers'], severity: 'warning' })
+})
+
+t.test('an expired license gives license_expired once', async (t) => {
+  const { ctx, defaults, fake, license } = await syncedSetup(t)
+  license.expires_at = new Date(Date.now() - 60_000).toISOString()
+  await syncExternalLicenses(ctx, clientFor(t, fake.url))
+  await syncExternalLicenses(ctx, clientFor(t, fake.url))
+  const expired = await eventsOf(ctx, defaults.tenant.id, 'license_expired')
+  t.equal(expired.length, 1)
+  t.match(expired[0]?.data, { severity: 'error', expiredAt: String })
+})
+
+t.test('the optional webrtc-sessions call sets the allocation in force', async (t) => {
+  const { ctx, defaults, fake, license } = await syncedSetup(t)
+  fake.webrtcAllocations.set(String(license.id), 7)
+  await syncExternalLicenses(ctx, clientFor(t, fake.url))
+  t.equal((await resolveLicense(ctx, defaults.tenant.id)).summary.webrtcMaxUsers, 7)
+})
+
+t.test('types are upserted by id, Developer is never replaced, a failed types call changes nothing', async (t) => {
+  const { ctx, defaults, fake } = await syncedSetup(t)
+  fake.types = [
+    professionalType({ name: 'Professional Plus', max_concurrent_users: 30 }),
+    { id: 4, name: 'Hijacked', features: {}, max_concurrent_users: 99 },
+    { id: 9, name: 'Partner', features: { calls: true }, max_concurrent_users: 3, price_monthly: 12.5 },
+  ]
+  const outcome = await syncExternalLicenses(ctx, clientFor(t, fake.url))
+  t.equal(outcome.typesSynced, 2)
+  t.match(await findLicenseType(ctx.db, 2), { name: 'Professional Plus', maxUsers: 30, source: 'external', priceMonthly: '79.99' })
+  t.match(await findLicenseType(ctx.db, 9), { name: 'Partner', maxUsers: 3, priceMonthly: '12.50' })
+  t.match(await findLicenseType(ctx.db, 4), { name: 'Developer', maxUsers: 1, source: 'seed' })
+  t.equal((await resolveLicense(ctx, defaults.tenant.id)).summary.licenseType.name, 'Professional Plus')
+
+  fake.typesMode = 'error'
+  fake.licenses[0]!.organization_name = 'Acme Corporation'
+  const failedTypes = await syncExternalLicenses(ctx, clientFor(t, fake.url))
+  t.match(failedTypes, { status: 'synced', changed: 1, typesSynced: 0 }, 'the license sync still succeeds')
+  t.match(await findLicenseType(ctx.db, 2), { name: 'Professional Plus' })
+
+  fake.typesMode = 'ok'
+  fake.types = []
+  await syncExternalLicenses(ctx, clientFor(t, fake.url))
+  t.match(await findLicenseType(ctx.db, 9), { name: 'Partner' }, 'an empty types answer removes nothing')
+})
+
+t.test('local mode: no server configured, nothing to sync', async (t) => {
+  const { ctx } = await licensingContext(t)
+  t.match(await syncExternalLicenses(ctx, undefined), { status: 'local-mode', licensesSynced: 0, changed: 0 })
+})
