@@ -1,2 +1,3 @@
 export * from './connection.js'
 export * from './keys.js'
+export * from './queues.js'

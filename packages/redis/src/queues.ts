@@ -1,0 +1,67 @@
+import { Queue, QueueEvents, type JobsOptions } from 'bullmq'
+import type { Redis } from 'ioredis'
+import { createRedis } from './connection.js'
+import type { RedisKeys } from './keys.js'
+
+/** Every queue's job payload: the api (producer) and the worker (consumer) share this map. */
+export interface QueuePayloads {
+  sync: { reason: 'schedule' | 'start' | 'manual'; requestedBy?: string }
+  'expiry-scan': { reason: 'schedule' | 'manual' }
+  'session-cleanup': { reason: 'schedule' | 'manual' }
+}
+
+/** A sync job's result, as the worker returns it and the api's POST /api/licenses/sync reads it. */
+export interface SyncJobResult {
+  status: 'synced' | 'no-license' | 'failed' | 'local-mode'
+  licensesSynced: number
+  changed: number
+  withdrawn: number
+  typesSynced: number
+  eventsPublished: number
+  error?: { kind: string; message: string }
+  durationMs: number
+}
+
+export interface QueueResults {
+  sync: SyncJobResult
+  'expiry-scan': { scanned: number; expiring: number; expired: number }
+  'session-cleanup': { ended: number }
+}
+
+export type QueueName = keyof QueuePayloads
+export const QUEUE_NAMES = ['sync', 'expiry-scan', 'session-cleanup'] as const satisfies readonly QueueName[]
+
+export type TypedQueue<N extends QueueName> = Queue<QueuePayloads[N], QueueResults[N], N>
+
+/** Scheduled jobs retry with backoff; a worker killed mid-job leaves the job stalled, and another picks it up. */
+export const SCHEDULED_JOB_OPTIONS: JobsOptions = {
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 10_000 },
+  removeOnComplete: { count: 200, age: 86_400 },
+  removeOnFail: { count: 500, age: 7 * 86_400 },
+}
+
+/**
+ * A connection for BullMQ. Workers and QueueEvents block on Redis and need
+ * maxRetriesPerRequest: null; producers fail fast (enableOfflineQueue: false) so an api request
+ * never hangs on a Redis that is away. From a URL, or duplicated from an existing client.
+ */
+export function queueConnection(from: string | Redis, role: 'queue-producer' | 'queue-worker'): Redis {
+  if (typeof from === 'string') return createRedis(from, role)
+  return from.duplicate(role === 'queue-worker'
+    ? { connectionName: 'license-hub:queue-worker', maxRetriesPerRequest: null, enableOfflineQueue: true }
+    : { connectionName: 'license-hub:queue-producer', maxRetriesPerRequest: 2, enableOfflineQueue: false })
+}
+
+/** BullMQ's own key prefix, beside (never inside) ioredis' keys, isolating deployments and tests. */
+export function queueOptions(connection: Redis, keys: RedisKeys) {
+  return { connection, prefix: keys.queuePrefix() }
+}
+
+export function createQueue<N extends QueueName>(name: N, connection: Redis, keys: RedisKeys): TypedQueue<N> {
+  return new Queue<QueuePayloads[N], QueueResults[N], N>(name, queueOptions(connection, keys)) as TypedQueue<N>
+}
+
+export function createQueueEvents(name: QueueName, connection: Redis, keys: RedisKeys): QueueEvents {
+  return new QueueEvents(name, queueOptions(connection, keys))
+}
