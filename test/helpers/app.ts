@@ -4,7 +4,7 @@ import { loadConfig, loggerOptions, type Config } from '@license-hub/config'
 import { generateKeyPair } from '@license-hub/core'
 import { createDb, type Db } from '@license-hub/db'
 import { ensureDefaults, type Defaults, type Secrets } from '@license-hub/licensing'
-import { buildApp } from '@license-hub/api/app'
+import { buildApp, type AppOptions } from '@license-hub/api/app'
 import { createTestDatabase, redisPrefix } from './context.js'
 import { harnessEnv } from './env.js'
 
@@ -38,6 +38,8 @@ export interface TestAppOptions {
   now?: () => Date
   /** Runs before app.ready(), e.g. to add a probe route. */
   beforeReady?: (app: FastifyInstance) => void | Promise<void>
+  /** WebSocket hub tuning, e.g. a short ping period or a small back-pressure bound. */
+  wsHub?: AppOptions['wsHub']
   /** Capture the app's log lines (the production options, redaction included); set LOG_LEVEL in env to see them. */
   logStream?: NodeJS.WritableStream
 }
@@ -55,7 +57,7 @@ export async function buildTestApp(t: Teardown, options: TestAppOptions = {}): P
   const logger = options.logStream
     ? pino({ ...loggerOptions(config.logLevel, 'api'), transport: undefined }, options.logStream)
     : pino({ level: config.logLevel })
-  const app = await buildApp({ config, secrets, databaseUrl, redisUrl, logger, redisPrefix: prefix, now: options.now })
+  const app = await buildApp({ config, secrets, databaseUrl, redisUrl, logger, redisPrefix: prefix, now: options.now, wsHub: options.wsHub })
   t.teardown(() => app.close())
   await options.beforeReady?.(app)
   await app.ready()

@@ -7,6 +7,8 @@ import storage from './plugins/storage.js'
 import auth from './plugins/auth.js'
 import licensing from './plugins/licensing.js'
 import healthRoutes from './routes/health/index.js'
+import wsHub, { type WsHubOptions } from './plugins/ws-hub/index.js'
+import wsRoutes from './routes/ws/index.js'
 import docs from './plugins/docs.js'
 import metrics from './plugins/metrics.js'
 import authRoutes from './routes/auth/index.js'
@@ -33,6 +35,8 @@ export interface AppOptions {
   redisPrefix?: string
   /** The clock, replaceable in tests. */
   now?: () => Date
+  /** WebSocket hub tuning (ping period, caps, back-pressure bound); tests shorten the periods. */
+  wsHub?: Partial<WsHubOptions>
 }
 
 /** The only way the api is built, in tests and in server.ts. */
@@ -60,9 +64,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // docs and metrics hook onRoute: they must come before every route.
   await app.register(docs)
   await app.register(metrics)
+  // @fastify/websocket wraps the routes registered after it.
+  await app.register(wsHub, { redisUrl: options.redisUrl, ...options.wsHub })
   await app.register(healthRoutes)
   await app.register(authRoutes, { prefix: '/api/auth' })
   await app.register(userRoutes, { prefix: '/api/users' })
   await app.register(licenseRoutes, { prefix: '/api/licenses' })
+  await app.register(wsRoutes, { prefix: '/api/ws' })
   return app
 }

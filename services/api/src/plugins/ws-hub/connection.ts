@@ -1,0 +1,110 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { WebSocket, RawData } from 'ws'
+import type { LicensingContext } from '@license-hub/licensing'
+import { encodeEvent, type Client, type WsHub } from './hub.js'
+import { missedEvents } from './replay.js'
+import { CLOSE, type WsHubOptions } from './options.js'
+
+export interface ConnectionQuery {
+  token?: string
+  lastEventId?: string
+}
+
+const BEARER = 'bearer.'
+const MAX_TIMER_MS = 2_147_483_647
+
+/** The JWT from `?token=` (as the extension sends it) or from the `bearer.<JWT>` subprotocol. */
+export function tokenOf(request: FastifyRequest<{ Querystring: ConnectionQuery }>): string | undefined {
+  if (request.query.token) return request.query.token
+  const protocols = request.headers['sec-websocket-protocol']?.split(',').map((p) => p.trim()) ?? []
+  return protocols.find((p) => p.startsWith(BEARER))?.slice(BEARER.length) || undefined
+}
+
+/** The subprotocol echoed back: browsers fail a handshake that requested one and got none. */
+export function selectProtocol(protocols: Set<string>): string | false {
+  for (const protocol of protocols) if (protocol.startsWith(BEARER)) return protocol
+  return protocols.values().next().value ?? false
+}
+
+/** Handlers are attached synchronously, before any await, so no client message is missed. */
+export function acceptConnection(app: FastifyInstance, hub: WsHub, options: WsHubOptions, socket: WebSocket, request: FastifyRequest<{ Querystring: ConnectionQuery }>): void {
+  const token = tokenOf(request)
+  const user = token ? app.verifyToken(token) : undefined
+  if (!token || !user) {
+    request.log.info({ reason: token ? 'invalid token' : 'no token' }, 'WebSocket refused')
+    socket.close(CLOSE.policy, 'Invalid or expired token')
+    return
+  }
+  const client: Client = { socket, user, alive: true }
+  const { lastEventId } = request.query
+  // Live events are held from the moment the client is registered until its replay is sent.
+  if (lastEventId !== undefined) client.pending = []
+  const admission = hub.admit(client)
+  if (admission !== 'ok') {
+    request.log.warn({ tenantId: user.tenantId, reason: admission }, 'WebSocket refused')
+    socket.close(admission === 'draining' ? CLOSE.goingAway : CLOSE.tryAgainLater, admission === 'draining' ? 'Server shutting down' : 'Too many connections')
+    return
+  }
+
+  socket.on('pong', () => { client.alive = true })
+  socket.on('message', (data: RawData, isBinary: boolean) => onMessage(hub, client, data, isBinary))
+  socket.on('close', () => hub.remove(client))
+  scheduleExpiry(app, hub, client, token)
+  request.log.debug({ tenantId: user.tenantId, userId: user.id, replay: lastEventId !== undefined }, 'WebSocket connected')
+  if (lastEventId !== undefined) void replay(app.licensing, hub, options, client, lastEventId, request)
+}
+
+function onMessage(hub: WsHub, client: Client, data: RawData, isBinary: boolean): void {
+  client.alive = true
+  if (isBinary) return
+  let message: unknown
+  try {
+    message = JSON.parse(data.toString())
+  } catch {
+    return
+  }
+  if ((message as { type?: unknown } | null)?.type === 'ping') {
+    hub.send(client, Buffer.from(JSON.stringify({ type: 'pong', timestamp: new Date().toISOString() })))
+  }
+}
+
+/** A token's expiry ends its socket with 1008: the client must log in again, not retry. */
+function scheduleExpiry(app: FastifyInstance, hub: WsHub, client: Client, token: string): void {
+  const exp = app.jwt.decode<{ exp?: number }>(token)?.exp
+  if (typeof exp !== 'number') return
+  const arm = () => {
+    const left = exp * 1000 - Date.now()
+    if (left > MAX_TIMER_MS) {
+      client.expiry = setTimeout(arm, MAX_TIMER_MS).unref()
+      return
+    }
+    client.expiry = setTimeout(() => {
+      hub.remove(client)
+      client.socket.close(CLOSE.policy, 'Token expired')
+    }, Math.max(0, left)).unref()
+  }
+  arm()
+}
+
+async function replay(ctx: LicensingContext, hub: WsHub, options: WsHubOptions, client: Client, lastEventId: string, request: FastifyRequest): Promise<void> {
+  let result: Awaited<ReturnType<typeof missedEvents>>
+  try {
+    result = await missedEvents(ctx, client.user.tenantId, lastEventId, options.maxReplayEvents)
+  } catch (err) {
+    request.log.warn({ err, tenantId: client.user.tenantId }, 'replay failed: client told to resync')
+    result = { kind: 'resync' }
+  }
+  const pending = client.pending ?? []
+  client.pending = undefined
+  if (result.kind === 'resync' || pending.length >= options.maxReplayEvents) return hub.sendResync(client)
+
+  const replayed = new Set<string>()
+  for (const event of result.events) {
+    if (event.userId && event.userId !== client.user.id) continue
+    replayed.add(event.id)
+    hub.send(client, encodeEvent(event).bytes)
+  }
+  for (const frame of pending) if (!replayed.has(frame.event.id)) hub.send(client, frame.bytes)
+  if (replayed.size > 0) client.replayed = replayed
+  request.log.debug({ tenantId: client.user.tenantId, replayed: replayed.size, buffered: pending.length }, 'WebSocket replay sent')
+}

@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
+import fp from 'fastify-plugin'
+import fastifyWebsocket from '@fastify/websocket'
+import type { FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import { AppError } from '@license-hub/contract'
+import { WsHub } from './hub.js'
+import { acceptConnection, selectProtocol, type ConnectionQuery } from './connection.js'
+import { subscribeToEvents } from './subscriber.js'
+import { nodeStats, type TenantStats } from './node-stats.js'
+import { ensureRegistered, trackHub } from './metrics.js'
+import { DEFAULT_WS_HUB_OPTIONS, type WsHubOptions } from './options.js'
+
+export type { WsHubOptions } from './options.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This node's WebSocket connections, and the counts of every node. */
+    wsHub: {
+      hub: WsHub
+      nodeId: string
+      tenantStats: (tenantId: string) => Promise<TenantStats>
+    }
+  }
+}
+
+export interface WsHubPluginOptions extends Partial<WsHubOptions> {
+  redisUrl: string
+}
+
+/**
+ * `GET /ws/license`: each api node keeps its own sockets by tenant and receives every event once
+ * on its subscriber connection, then sends it to its own sockets of that tenant.
+ */
+export default fp<WsHubPluginOptions>(async (app, { redisUrl, ...overrides }) => {
+  const options: WsHubOptions = { ...DEFAULT_WS_HUB_OPTIONS, ...overrides }
+  const nodeId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`
+  const hub = new WsHub(options, app.log)
+  const stats = nodeStats(app.redis, app.licensing.keys, nodeId, options.statsRefreshMs * 3)
+  hub.onCountChange = stats.changed
+  const untrack = trackHub(hub)
+
+  const subscriber = subscribeToEvents(redisUrl, app.licensing.keys.eventsChannel(), app.log, {
+    onEvent: (event) => hub.deliver(event),
+    onSubscribed: () => hub.resyncAll(),
+  })
+  await subscriber.ready(5_000)
+
+  const heartbeat = setInterval(() => hub.heartbeat(), options.pingIntervalMs).unref()
+  const refresh = setInterval(() => { stats.refresh(hub.counts()).catch(() => {}) }, options.statsRefreshMs).unref()
+  let stopped = false
+  const stop = async () => {
+    if (stopped) return
+    stopped = true
+    clearInterval(heartbeat)
+    clearInterval(refresh)
+    await hub.drain()
+    app.websocketServer.close()
+    await stats.remove().catch(() => {})
+    untrack()
+    // Last, so events keep reaching the sockets still open until they are closed.
+    await subscriber.close()
+  }
+
+  await app.register(fastifyWebsocket, {
+    options: {
+      maxPayload: options.maxPayloadBytes,
+      perMessageDeflate: false,
+      handleProtocols: selectProtocol,
+    },
+    // Replaces the default, which closes every socket at once: a reconnect storm on the other nodes.
+    preClose: async () => {
+      app.draining = true
+      await stop()
+    },
+  })
+  app.addHook('onClose', stop)
+  app.addHook('onReady', async () => {
+    ensureRegistered()
+    await stats.refresh(hub.counts()).catch(() => {})
+  })
+
+  app.decorate('wsHub', { hub, nodeId, tenantStats: (tenantId: string) => stats.forTenant(tenantId) })
+
+  app.get<{ Querystring: ConnectionQuery }>('/ws/license', {
+    websocket: true,
+    schema: {
+      tags: ['realtime'],
+      summary: 'WebSocket of license events (token as ?token= or the bearer.<JWT> subprotocol; ?lastEventId= to replay)',
+      querystring: Type.Object({
+        token: Type.Optional(Type.String({ description: 'the JWT, as the extension sends it' })),
+        lastEventId: Type.Optional(Type.String({ description: 'id of the last event received: the missed ones are replayed first' })),
+      }),
+    },
+    onRequest: async (request: FastifyRequest) => {
+      const allowed = app.config.allowedOrigins
+      if (allowed.length > 0 && !allowed.includes(request.headers.origin ?? '')) {
+        request.log.warn({ origin: request.headers.origin }, 'WebSocket refused: origin not allowed')
+        throw new AppError('FORBIDDEN', 'Origin not allowed')
+      }
+      if (app.draining || hub.draining) throw new AppError('SERVICE_UNAVAILABLE')
+    },
+  }, (socket, request) => acceptConnection(app, hub, options, socket, request))
+}, { name: 'ws-hub', dependencies: ['storage', 'auth', 'licensing'] })

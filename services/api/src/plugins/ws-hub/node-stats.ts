@@ -1,0 +1,47 @@
+import type { Redis, RedisKeys } from '@license-hub/redis'
+
+export interface TenantStats {
+  totalTenants: number
+  totalConnections: number
+  tenantConnections: Record<string, number>
+}
+
+/**
+ * Each api node keeps its per-tenant connection counts in a hash of its own, listed in a sorted set
+ * scored by when the hash expires. A node that dies stops refreshing, and its counts age out.
+ */
+export function nodeStats(redis: Redis, keys: RedisKeys, nodeId: string, ttlMs: number) {
+  const nodeKey = keys.wsNode(nodeId)
+  const nodesKey = keys.wsNodes()
+  // Redis faults are tolerated: the next refresh rewrites the whole hash.
+  const quietly = (work: Promise<unknown>) => { work.catch(() => {}) }
+
+  return {
+    changed(tenantId: string, delta: number): void {
+      quietly(redis.multi().hincrby(nodeKey, tenantId, delta).pexpire(nodeKey, ttlMs).zadd(nodesKey, Date.now() + ttlMs, nodeId).exec())
+    },
+
+    async refresh(counts: Map<string, number>): Promise<void> {
+      const now = Date.now()
+      const multi = redis.multi().del(nodeKey)
+      if (counts.size > 0) multi.hset(nodeKey, Object.fromEntries(counts)).pexpire(nodeKey, ttlMs)
+      await multi.zadd(nodesKey, now + ttlMs, nodeId).zremrangebyscore(nodesKey, '-inf', now).exec()
+    },
+
+    async remove(): Promise<void> {
+      await redis.multi().del(nodeKey).zrem(nodesKey, nodeId).exec()
+    },
+
+    /** A tenant's connections over every live node, in the seed's shape. */
+    async forTenant(tenantId: string): Promise<TenantStats> {
+      const nodes = await redis.zrangebyscore(nodesKey, Date.now(), '+inf')
+      const pipeline = redis.pipeline()
+      for (const node of nodes) pipeline.hget(keys.wsNode(node), tenantId)
+      const answers = nodes.length > 0 ? (await pipeline.exec()) ?? [] : []
+      const total = answers.reduce((sum, [err, value]) => sum + (err ? 0 : Math.max(0, Number(value ?? 0))), 0)
+      return { totalTenants: total > 0 ? 1 : 0, totalConnections: total, tenantConnections: { [tenantId]: total } }
+    },
+  }
+}
+
+export type NodeStats = ReturnType<typeof nodeStats>
