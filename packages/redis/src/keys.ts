@@ -15,6 +15,12 @@ export function redisKeys(prefix = 'lh:') {
     seatOwners: (tenantId: string, licenseId: string) => `${tenant(tenantId)}:seat-owners:${licenseId}`,
     /** Marks a license's seats as loaded from Postgres (absent after a Redis restart or flush). */
     seatsLoaded: (tenantId: string, licenseId: string) => `${tenant(tenantId)}:seats-loaded:${licenseId}`,
+    /** Hash of a license's live seats by holder: user id → session id (one device per user). */
+    seatUsers: (tenantId: string, licenseId: string) => `${tenant(tenantId)}:seat-users:${licenseId}`,
+    /** Seats released while the seats were not loaded, so that a rebuild racing the release skips them (short TTL). */
+    seatsReleased: (tenantId: string, licenseId: string) => `${tenant(tenantId)}:seats-released:${licenseId}`,
+    /** Throttles a repeated usage notice of a license (SET NX with a short TTL). */
+    usageNotice: (tenantId: string, licenseId: string, kind: string) => `${tenant(tenantId)}:usage-notice:${kind}:${licenseId}`,
     /** Bounded stream of a tenant's recent events, the fast path for replay. */
     eventStream: (tenantId: string) => `${tenant(tenantId)}:events`,
     /** Pub/sub channel every api node subscribes to; messages name their tenant. */

@@ -14,6 +14,8 @@ import metrics from './plugins/metrics.js'
 import authRoutes from './routes/auth/index.js'
 import userRoutes from './routes/users/index.js'
 import licenseRoutes from './routes/licenses/index.js'
+import sessionRoutes from './routes/sessions/index.js'
+import allocationRoutes from './routes/allocation/index.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -70,6 +72,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(authRoutes, { prefix: '/api/auth' })
   await app.register(userRoutes, { prefix: '/api/users' })
   await app.register(licenseRoutes, { prefix: '/api/licenses' })
+  await app.register(sessionRoutes, { prefix: '/api/licenses' })
+  await app.register(allocationRoutes, { prefix: '/api/licenses' })
   await app.register(wsRoutes, { prefix: '/api/ws' })
   return app
 }

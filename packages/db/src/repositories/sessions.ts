@@ -1,0 +1,85 @@
+import type { Db } from '../connection.js'
+import type { ClientSession, EndReason } from '../schema.js'
+
+export interface NewSession {
+  id: string
+  tenantId: string
+  userId: string
+  licenseId: string
+  deviceId: string
+  at: Date
+}
+
+export async function insertSession(db: Db, session: NewSession): Promise<ClientSession> {
+  const { at, ...row } = session
+  return db.insertInto('clientSessions').values({ ...row, createdAt: at, lastSeenAt: at }).returningAll().executeTakeFirstOrThrow()
+}
+
+export async function findSession(db: Db, tenantId: string, id: string): Promise<ClientSession | undefined> {
+  return db.selectFrom('clientSessions').selectAll().where('tenantId', '=', tenantId).where('id', '=', id).executeTakeFirst()
+}
+
+/** Records a heartbeat (and the license the seat now counts on); false when the session has ended. */
+export async function touchSession(db: Db, id: string, lastSeenAt: Date, licenseId?: string): Promise<boolean> {
+  const row = await db.updateTable('clientSessions').set({ lastSeenAt, ...(licenseId ? { licenseId } : {}) })
+    .where('id', '=', id).where('endedAt', 'is', null).returning('id').executeTakeFirst()
+  return row !== undefined
+}
+
+/**
+ * Locks a session that is live by Postgres' account (not ended, seen within the lease), so that a
+ * seat put back in Redis cannot race with its end. Call inside a transaction.
+ */
+export async function lockLiveSession(db: Db, id: string, seenAfter: Date): Promise<ClientSession | undefined> {
+  return db.selectFrom('clientSessions').selectAll().where('id', '=', id).where('endedAt', 'is', null)
+    .where('lastSeenAt', '>', seenAfter).forUpdate().executeTakeFirst()
+}
+
+/** Ends the given sessions that are still open; returns those this call ended (none twice, however many callers race). */
+export async function endSessions(db: Db, ids: string[], reason: EndReason, endedAt: Date): Promise<ClientSession[]> {
+  if (ids.length === 0) return []
+  return db.updateTable('clientSessions').set({ endedAt, endReason: reason })
+    .where('id', 'in', ids).where('endedAt', 'is', null).returningAll().execute()
+}
+
+/** Ends, as expired, those of the given sessions not seen since `seenBefore` (a heartbeat after it keeps one open). */
+export async function expireSessions(db: Db, ids: string[], seenBefore: Date, endedAt: Date): Promise<ClientSession[]> {
+  if (ids.length === 0) return []
+  return db.updateTable('clientSessions').set({ endedAt, endReason: 'expired' })
+    .where('id', 'in', ids).where('endedAt', 'is', null).where('lastSeenAt', '<=', seenBefore).returningAll().execute()
+}
+
+/**
+ * Ends, as expired, up to `limit` open sessions of any tenant not seen since `seenBefore`. Rows
+ * another caller is ending are skipped, so several workers may run this at once.
+ */
+export async function expireLapsedSessions(db: Db, seenBefore: Date, endedAt: Date, limit: number): Promise<ClientSession[]> {
+  return db.updateTable('clientSessions').set({ endedAt, endReason: 'expired' })
+    .where('id', 'in', (eb) => eb.selectFrom('clientSessions').select('id').where('endedAt', 'is', null)
+      .where('lastSeenAt', '<=', seenBefore).orderBy('lastSeenAt').limit(limit).forUpdate().skipLocked())
+    .where('endedAt', 'is', null).returningAll().execute()
+}
+
+/** A license's sessions that are live by Postgres' account, oldest first: what a lost Redis is rebuilt from. */
+export async function listLiveSessions(db: Db, licenseId: string, seenAfter: Date): Promise<ClientSession[]> {
+  return db.selectFrom('clientSessions').selectAll().where('licenseId', '=', licenseId).where('endedAt', 'is', null)
+    .where('lastSeenAt', '>', seenAfter).orderBy('createdAt').orderBy('id').execute()
+}
+
+/** A user's open sessions, whichever license they count on. */
+export async function listOpenUserSessions(db: Db, tenantId: string, userId: string): Promise<ClientSession[]> {
+  return db.selectFrom('clientSessions').selectAll().where('tenantId', '=', tenantId).where('userId', '=', userId)
+    .where('endedAt', 'is', null).execute()
+}
+
+export interface SessionWithEmail extends ClientSession {
+  email: string
+}
+
+export async function listSessionsWithEmail(db: Db, tenantId: string, ids: string[]): Promise<SessionWithEmail[]> {
+  if (ids.length === 0) return []
+  return db.selectFrom('clientSessions').innerJoin('users', 'users.id', 'clientSessions.userId')
+    .selectAll('clientSessions').select('users.email')
+    .where('clientSessions.tenantId', '=', tenantId).where('clientSessions.id', 'in', ids)
+    .orderBy('clientSessions.createdAt').execute()
+}

@@ -1,0 +1,40 @@
+import { AppError, type LicenseSummary } from '@license-hub/contract'
+import type { LicenseEvent } from '@license-hub/core'
+import { findUser, type User } from '@license-hub/db'
+import type { LicensingContext } from '../context.js'
+import { publishLicenseEventOnce } from '../events-once.js'
+import { assertWebrtcAccess, resolveLicense } from '../license-resolution.js'
+
+function expiredEvent(license: LicenseSummary, now: Date): LicenseEvent<'license_expired'> {
+  return { type: 'license_expired', data: { expiredAt: license.expiresAt ?? now.toISOString(), severity: 'error', message: 'Your license has expired' } }
+}
+
+export interface Access {
+  license: LicenseSummary
+  user: User
+}
+
+/**
+ * The contract's checks before a seat, first failure wins: license found, active, unexpired,
+ * feature licensed, allocated, user allocated. A license first seen expired here is announced
+ * once. Throws the AppError; `refused` logs it.
+ */
+export async function checkAccess(ctx: LicensingContext, tenantId: string, userId: string): Promise<Access> {
+  const { summary } = await resolveLicense(ctx, tenantId)
+  const user = await findUser(ctx.db, tenantId, userId)
+  if (!user) throw new AppError('UNAUTHORIZED')
+  const now = ctx.now()
+  try {
+    assertWebrtcAccess(summary, user, now)
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'LICENSE_EXPIRED') {
+      await publishLicenseEventOnce(ctx, tenantId, summary.id, expiredEvent(summary, now))
+    }
+    throw err
+  }
+  return { license: summary, user }
+}
+
+export function logRefused(ctx: LicensingContext, tenantId: string, userId: string, err: unknown, action: string): void {
+  if (err instanceof AppError) ctx.log.info({ tenantId, userId, code: err.code }, `${action} refused: ${err.message}`)
+}

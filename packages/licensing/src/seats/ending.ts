@@ -1,0 +1,92 @@
+import { AppError } from '@license-hub/contract'
+import { sessionEndedEvent } from '@license-hub/core'
+import { endSessions, expireLapsedSessions, expireSessions, findSession, listOpenUserSessions, type ClientSession, type EndReason } from '@license-hub/db'
+import { releaseSeats } from '@license-hub/redis'
+import type { LicensingContext } from '../context.js'
+import { publishEvent } from '../events.js'
+import { lapseCutoff, leaseMs, seatsOf } from './store.js'
+
+function logEnded(ctx: LicensingContext, session: ClientSession, reason: EndReason): void {
+  ctx.log.info({ tenantId: session.tenantId, userId: session.userId, sessionId: session.id, licenseId: session.licenseId, reason, code: 'SESSION_ENDED' }, 'session ended')
+}
+
+/** Tells the user's own connections that their session ended (never for a logout: that device asked). */
+async function notifyEnded(ctx: LicensingContext, session: ClientSession, reason: EndReason): Promise<void> {
+  if (reason === 'logout') return
+  await publishEvent(ctx, session.tenantId, sessionEndedEvent(session.id, reason), session.userId)
+}
+
+async function release(ctx: LicensingContext, sessions: Pick<ClientSession, 'id' | 'tenantId' | 'licenseId'>[]): Promise<void> {
+  const byLicense = new Map<string, { tenantId: string; licenseId: string; ids: string[] }>()
+  for (const s of sessions) {
+    const group = byLicense.get(s.licenseId) ?? { tenantId: s.tenantId, licenseId: s.licenseId, ids: [] }
+    group.ids.push(s.id)
+    byLicense.set(s.licenseId, group)
+  }
+  for (const { tenantId, licenseId, ids } of byLicense.values()) await releaseSeats(ctx.redis, seatsOf(ctx, tenantId, licenseId), leaseMs(ctx), ids)
+}
+
+/**
+ * Ends sessions in Postgres first (the record), then frees their seats. Only the call that ended a
+ * session logs and notifies, so racing calls tell a user once.
+ */
+export async function endAndRelease(
+  ctx: LicensingContext, sessions: ClientSession[], reason: EndReason, options: { notify?: boolean } = {},
+): Promise<ClientSession[]> {
+  if (sessions.length === 0) return []
+  const ended = await endSessions(ctx.db, sessions.map((s) => s.id), reason, ctx.now())
+  await release(ctx, sessions)
+  for (const session of ended) {
+    logEnded(ctx, session, reason)
+    if (options.notify !== false) await notifyEnded(ctx, session, reason)
+  }
+  return ended
+}
+
+/** Ends in Postgres the seats a script dropped because their lease ran out. */
+export async function finishLapsed(ctx: LicensingContext, sessionIds: string[]): Promise<void> {
+  if (sessionIds.length === 0) return
+  const now = ctx.now()
+  const ended = await expireSessions(ctx.db, sessionIds, lapseCutoff(ctx, now), now)
+  for (const session of ended) {
+    logEnded(ctx, session, 'expired')
+    await notifyEnded(ctx, session, 'expired')
+  }
+}
+
+/** end-session: the session's own user (logout) or an admin of its tenant (revoked); ending twice is fine. */
+export async function endSession(ctx: LicensingContext, caller: { id: string; tenantId: string; role: string }, sessionId: string): Promise<void> {
+  const session = await findSession(ctx.db, caller.tenantId, sessionId)
+  if (!session || (session.userId !== caller.id && caller.role !== 'admin')) throw new AppError('SESSION_NOT_FOUND')
+  if (session.endedAt) return
+  const reason: EndReason = session.userId === caller.id ? 'logout' : 'revoked'
+  await endAndRelease(ctx, [session], reason)
+}
+
+/** Ends every open session of a user (an admin disabled their WebRTC access), telling their device. */
+export async function endUserSessions(ctx: LicensingContext, tenantId: string, userId: string, reason: EndReason): Promise<number> {
+  const open = await listOpenUserSessions(ctx.db, tenantId, userId)
+  return (await endAndRelease(ctx, open, reason)).length
+}
+
+const LAPSED_BATCH = 500
+
+/**
+ * The worker's session cleanup: ends, as expired, every session of every tenant that missed its
+ * heartbeats for the lease (also those Redis no longer knows), frees their seats and tells each
+ * user. Safe on several workers at once: each session is ended by exactly one of them.
+ */
+export async function endLapsedSessions(ctx: LicensingContext): Promise<number> {
+  let total = 0
+  for (;;) {
+    const now = ctx.now()
+    const ended = await expireLapsedSessions(ctx.db, lapseCutoff(ctx, now), now, LAPSED_BATCH)
+    await release(ctx, ended)
+    for (const session of ended) {
+      logEnded(ctx, session, 'expired')
+      await notifyEnded(ctx, session, 'expired')
+    }
+    total += ended.length
+    if (ended.length < LAPSED_BATCH) return total
+  }
+}

@@ -1,0 +1,27 @@
+import { usageEvent, usageLevel } from '@license-hub/core'
+import type { LicensingContext } from '../context.js'
+import { publishEvent } from '../events.js'
+
+/** A refusal at the limit is reported at most once a minute per license: a queue of users retrying would flood every client. */
+export const EXCEEDED_NOTICE_SEC = 60
+
+/** usage_limit_warning when an admission carries the count across 80% upward. */
+export async function noticeAdmission(ctx: LicensingContext, tenantId: string, activeSessions: number, webrtcMaxUsers: number): Promise<void> {
+  if (usageLevel(activeSessions, webrtcMaxUsers) !== 'usage_limit_warning') return
+  if (usageLevel(activeSessions - 1, webrtcMaxUsers) === 'usage_limit_warning') return
+  await publishEvent(ctx, tenantId, usageEvent('usage_limit_warning', activeSessions, webrtcMaxUsers))
+}
+
+/** usage_limit_exceeded for a refusal at the limit, throttled per license across every node. */
+export async function noticeRefusal(ctx: LicensingContext, tenantId: string, licenseId: string, activeSessions: number, webrtcMaxUsers: number): Promise<void> {
+  const first = await ctx.redis.set(ctx.keys.usageNotice(tenantId, licenseId, 'exceeded'), '1', 'EX', EXCEEDED_NOTICE_SEC, 'NX')
+    .catch(() => 'OK')
+  if (first !== 'OK') return
+  await publishEvent(ctx, tenantId, usageEvent('usage_limit_exceeded', activeSessions, webrtcMaxUsers))
+}
+
+/** usage_limit_exceeded when an admin lowers the allocation below the live count (not throttled: an admin did it). */
+export async function noticeAllocation(ctx: LicensingContext, tenantId: string, activeSessions: number, webrtcMaxUsers: number): Promise<void> {
+  if (activeSessions <= webrtcMaxUsers) return
+  await publishEvent(ctx, tenantId, usageEvent('usage_limit_exceeded', activeSessions, webrtcMaxUsers))
+}

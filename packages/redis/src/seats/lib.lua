@@ -1,0 +1,34 @@
+-- Shared by every seat script (the loader puts it in front of each one). A license's live seats
+-- are three keys that share the tenant's hash tag, so they stay on one Redis Cluster slot:
+--   seats  ZSET  sessionId -> lease expiry (ms since the epoch)
+--   owners HASH  sessionId -> JSON { userId, deviceId }
+--   users  HASH  userId    -> sessionId (one device per user)
+-- Time always comes from ARGV (the caller's clock), never from Redis' TIME.
+
+local function remove_seat(seats, owners, users, sid)
+  local owner = redis.call('HGET', owners, sid)
+  if owner then
+    local user_id = cjson.decode(owner).userId
+    if redis.call('HGET', users, user_id) == sid then redis.call('HDEL', users, user_id) end
+    redis.call('HDEL', owners, sid)
+  end
+  return redis.call('ZREM', seats, sid)
+end
+
+local function add_seat(seats, owners, users, sid, user_id, device_id, expiry)
+  redis.call('ZADD', seats, expiry, sid)
+  redis.call('HSET', owners, sid, cjson.encode({ userId = user_id, deviceId = device_id }))
+  redis.call('HSET', users, user_id, sid)
+end
+
+-- Drops every seat whose lease ended at or before `now`; returns their session ids.
+local function prune(seats, owners, users, now)
+  local lapsed = redis.call('ZRANGEBYSCORE', seats, '-inf', now)
+  for _, sid in ipairs(lapsed) do remove_seat(seats, owners, users, sid) end
+  return lapsed
+end
+
+local function append(list, more)
+  for _, value in ipairs(more) do list[#list + 1] = value end
+  return list
+end
