@@ -43,7 +43,11 @@ export default fp<WsHubPluginOptions>(async (app, { redisUrl, ...overrides }) =>
 
   const subscriber = subscribeToEvents(redisUrl, app.licensing.keys.eventsChannel(), app.log, {
     onEvent: (event) => hub.deliver(event),
-    onSubscribed: () => hub.resyncAll(),
+    onSubscribed: () => {
+      hub.resyncAll()
+      // A restarted Redis has lost this node's counts too.
+      stats.refresh(hub.counts()).catch(() => {})
+    },
   })
   await subscriber.ready(5_000)
 
