@@ -1,0 +1,3 @@
+export * from './worker.js'
+export * from './schedules.js'
+export * from './jobs.js'
