@@ -16,9 +16,11 @@ export default fp(async (app) => {
       info: { title: 'license-hub', version: '0.1.0', description: 'Licensing and seat service for the WebRTC extension. Errors: `{ statusCode, code, error, message }`.' },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     },
-    transform: ({ schema, url }) => {
+    transform: ({ schema, url, route }) => {
       const needsToken = url.startsWith('/api/') && !PUBLIC_API.has(url) && schema && !('security' in schema)
-      return { schema: needsToken ? { ...schema, security: [{ bearerAuth: [] }] } : schema, url }
+      // @fastify/websocket hides its routes; ours carry a schema worth documenting.
+      const unhide = route.websocket === true && schema?.tags !== undefined
+      return { schema: { ...schema, ...(needsToken ? { security: [{ bearerAuth: [] }] } : {}), ...(unhide ? { hide: false } : {}) }, url }
     },
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
