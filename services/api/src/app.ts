@@ -16,6 +16,7 @@ import userRoutes from './routes/users/index.js'
 import licenseRoutes from './routes/licenses/index.js'
 import sessionRoutes from './routes/sessions/index.js'
 import allocationRoutes from './routes/allocation/index.js'
+import syncRoutes from './routes/sync/index.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -74,6 +75,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(licenseRoutes, { prefix: '/api/licenses' })
   await app.register(sessionRoutes, { prefix: '/api/licenses' })
   await app.register(allocationRoutes, { prefix: '/api/licenses' })
+  await app.register(syncRoutes, { prefix: '/api/licenses' })
   await app.register(wsRoutes, { prefix: '/api/ws' })
   return app
 }

@@ -1,0 +1,83 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { QueueEvents } from 'bullmq'
+import { Type } from 'typebox'
+import { AppError, ErrorResponse } from '@license-hub/contract'
+import { resolveLicense } from '@license-hub/licensing'
+import { createQueue, createQueueEvents, queueConnection, type Redis, type SyncJobResult, type TypedQueue } from '@license-hub/redis'
+
+/** How long the request waits for the worker's outcome before answering 503. */
+export const SYNC_WAIT_MS = 15_000
+
+const SyncResult = Type.Object({
+  source: Type.Union([Type.Literal('external'), Type.Literal('local')], { description: 'where the caller\'s license in force comes from after the sync' }),
+  licensesSynced: Type.Integer({ description: 'external licenses matching a tenant fingerprint that the server listed and we stored' }),
+  changed: Type.Integer({ description: 'licenses created, changed or withdrawn by this sync (0 when the server said nothing new)' }),
+  durationMs: Type.Integer({ description: 'how long the sync took in the worker' }),
+  status: Type.Union([Type.Literal('synced'), Type.Literal('no-license'), Type.Literal('local-mode')], {
+    description: 'synced: the server answered; no-license: it answered 404, so its licenses were withdrawn and local licenses apply; local-mode: no LICENSE_MGMT_API_URL is configured, nothing was synced',
+  }),
+}, { description: 'The outcome of the sync' })
+
+const DESCRIPTION = [
+  'Runs the external license sync now (through the worker\'s queue, serialised with the scheduled one) and waits up to 15 s for its outcome.',
+  'In local mode (no LICENSE_MGMT_API_URL) it answers 200 at once with `status: "local-mode"`, `licensesSynced: 0`, `changed: 0`.',
+  '502 BAD_GATEWAY: the license server could not be reached or answered badly (timeout, refused, 5xx, malformed); nothing changed and the message says which license stays in force (the last synced copy, for LICENSE_SYNC_GRACE, else the local one).',
+  '503 SERVICE_UNAVAILABLE: the sync could not be queued, or no worker finished it within 15 s.',
+].join(' ')
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  const ctx = app.licensing
+  let open: { queue: TypedQueue<'sync'>; events: QueueEvents; connections: Redis[] } | undefined
+  // Created on first use: an api node that never syncs holds no extra connections.
+  const connect = () => {
+    if (!open) {
+      const producer = queueConnection(app.redis, 'queue-producer')
+      const listener = queueConnection(app.redis, 'queue-worker')
+      for (const c of [producer, listener]) c.on('error', (err) => app.log.warn({ err: err.message }, 'queue connection error'))
+      open = { queue: createQueue('sync', producer, ctx.keys), events: createQueueEvents('sync', listener, ctx.keys), connections: [producer, listener] }
+    }
+    return open
+  }
+  app.addHook('onClose', async () => {
+    if (!open) return
+    await Promise.allSettled([open.queue.close(), open.events.close()])
+    await Promise.allSettled(open.connections.map((c) => c.quit()))
+  })
+
+  const sourceOf = async (tenantId: string) => (await resolveLicense(ctx, tenantId).catch(() => undefined))?.summary.source ?? 'local'
+
+  app.post('/sync', {
+    onRequest: app.requireAdmin,
+    schema: {
+      tags: ['licenses'], summary: 'Run the external license sync now and answer with its outcome (admin)', description: DESCRIPTION,
+      response: { 200: SyncResult, 401: ErrorResponse, 403: ErrorResponse, 502: ErrorResponse, 503: ErrorResponse },
+    },
+  }, async (request) => {
+    const { tenantId, id: userId } = request.user
+    if (!app.config.licenseServer) {
+      request.log.info({ tenantId, userId, code: 'SYNC_LOCAL_MODE' }, 'sync requested in local mode: nothing to sync')
+      return { source: await sourceOf(tenantId), licensesSynced: 0, changed: 0, durationMs: 0, status: 'local-mode' as const }
+    }
+
+    let outcome: SyncJobResult
+    try {
+      const { queue, events } = connect()
+      const job = await queue.add('sync', { reason: 'manual', requestedBy: userId }, { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } })
+      outcome = await job.waitUntilFinished(events, SYNC_WAIT_MS) as SyncJobResult
+    } catch (err) {
+      request.log.warn({ tenantId, userId, cause: err instanceof Error ? err.message : String(err), code: 'SYNC_UNAVAILABLE' }, 'sync did not run')
+      throw new AppError('SERVICE_UNAVAILABLE', 'The sync could not be run now (is a worker running?); the license in force is unchanged')
+    }
+
+    const source = await sourceOf(tenantId)
+    if (outcome.status === 'failed') {
+      request.log.warn({ tenantId, userId, kind: outcome.error?.kind, code: 'SYNC_FAILED' }, 'sync failed')
+      const inForce = source === 'external' ? 'the last synced license stays in force' : 'the local license is in force'
+      throw new AppError('BAD_GATEWAY', `The external license server could not be reached (${outcome.error?.message ?? 'unknown cause'}); ${inForce}`)
+    }
+    request.log.info({ tenantId, userId, code: 'SYNC_OK', status: outcome.status, changed: outcome.changed }, 'sync done')
+    return { source, licensesSynced: outcome.licensesSynced, changed: outcome.changed, durationMs: outcome.durationMs, status: outcome.status }
+  })
+}
+
+export default routes
