@@ -68,6 +68,7 @@ export async function validateSession(ctx: LicensingContext, caller: { id: strin
   await finishLapsed(ctx, result.lapsed)
 
   if (!recorded) return seatLost(ctx, session, result, notFound)
+  ctx.log.info({ tenantId, userId, sessionId, seat: result.status, activeSessions: result.activeSessions, code: 'OK' }, 'session validated')
   return { valid: true, expiresAt: new Date(expiry).toISOString(), license, activeSessions: result.activeSessions, webrtcMaxUsers: license.webrtcMaxUsers }
 }
 

@@ -21,7 +21,8 @@ export async function rebuildFromPostgres(ctx: LicensingContext, tenantId: strin
     sessionId: row.id, userId: row.userId, deviceId: row.deviceId, expiry: row.lastSeenAt.getTime() + leaseMs(ctx),
   }))
   const { rebuilt, activeSessions } = await rebuildSeats(ctx.redis, seatsOf(ctx, tenantId, licenseId), now.getTime(), seats)
-  if (rebuilt) ctx.log.warn({ tenantId, licenseId, activeSessions, code: 'SEATS_REBUILT' }, 'seats rebuilt from Postgres')
+  // Loading a license's first seats is routine; putting live seats back means Redis lost them.
+  if (rebuilt) ctx.log[activeSessions > 0 ? 'warn' : 'info']({ tenantId, licenseId, activeSessions, code: 'SEATS_REBUILT' }, 'seats rebuilt from Postgres')
 }
 
 const ATTEMPTS = 3
