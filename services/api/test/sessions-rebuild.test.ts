@@ -88,3 +88,16 @@ t.test('a seat ended while Redis had lost the seats is freed: the rebuild does n
   t.equal((await createSession(nodeA.app, c.headers, 'c')).statusCode, 201, 'a\'s seat went to c')
   t.equal(await count(nodeA, c), 2)
 })
+
+t.test('without Redis, no seat is granted: 503, never a guess', async (t) => {
+  const server = await startRedis({ dataDir: join(harnessEnv().tmp, `seats-redis-${randomBytes(4).toString('hex')}`) })
+  t.teardown(() => server.stop())
+  const testApp = await buildTestApp(t, { redisUrl: server.url })
+  const [a, b] = [await createTestUser(testApp), await createTestUser(testApp)]
+  t.equal((await createSession(testApp.app, a.headers, 'd')).statusCode, 201)
+  await server.kill()
+  // (Each Redis command waits out the client's retries, a few seconds: one request is enough here.)
+  const res = await createSession(testApp.app, b.headers, 'd')
+  t.equal(res.statusCode, 503)
+  t.equal(res.json().code, 'SERVICE_UNAVAILABLE')
+})

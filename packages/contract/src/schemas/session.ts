@@ -5,7 +5,7 @@ import { LicenseSummary } from './license.js'
 export const CreateSessionBody = Type.Object({
   deviceId: Type.String({ minLength: 1, maxLength: 200, description: 'identifies the browser profile running the extension' }),
   force: Type.Optional(Type.Boolean({ description: 'take the seat over from this user\'s other device (that session ends, reason forced)' })),
-}, { additionalProperties: false })
+}, { description: 'unknown fields are ignored' })
 export type CreateSessionBody = Static<typeof CreateSessionBody>
 
 export const SessionGrant = Type.Object({
@@ -17,7 +17,7 @@ export const SessionGrant = Type.Object({
 })
 export type SessionGrant = Static<typeof SessionGrant>
 
-export const SessionIdBody = Type.Object({ sessionId: Uuid }, { additionalProperties: false })
+export const SessionIdBody = Type.Object({ sessionId: Uuid }, { description: 'unknown fields are ignored' })
 export type SessionIdBody = Static<typeof SessionIdBody>
 
 export const SessionValid = Type.Object({
@@ -68,7 +68,7 @@ export const WebrtcSessions = Type.Object({
 
 export const AllocationBody = Type.Object({
   webrtcMaxUsers: Type.Integer({ minimum: 0, description: 'the admin\'s allocation, 0 to the license\'s max_users' }),
-}, { additionalProperties: false })
+}, { description: 'unknown fields are ignored' })
 
 export const AllocationResult = Type.Object({
   licenseId: Uuid,
@@ -87,4 +87,4 @@ export const LicenseUser = Type.Object({
   online: Type.Boolean({ description: 'holds a live seat on this license' }),
 })
 
-export const UserWebrtcBody = Type.Object({ enabled: Type.Boolean() }, { additionalProperties: false })
+export const UserWebrtcBody = Type.Object({ enabled: Type.Boolean() }, { description: 'unknown fields are ignored' })

@@ -31,12 +31,19 @@ const ATTEMPTS = 3
 export async function withSeats<T extends { status: string }>(
   ctx: LicensingContext, tenantId: string, licenseId: string, run: () => Promise<T>,
 ): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    const result = await run()
-    if (result.status !== 'rebuild') return result
-    // Only a Redis flushed again and again between two calls gets here.
-    if (attempt === ATTEMPTS) throw new AppError('SERVICE_UNAVAILABLE')
-    await rebuildFromPostgres(ctx, tenantId, licenseId)
+  try {
+    for (let attempt = 1; ; attempt++) {
+      const result = await run()
+      if (result.status !== 'rebuild') return result
+      // Only a Redis flushed again and again between two calls gets here.
+      if (attempt === ATTEMPTS) throw new AppError('SERVICE_UNAVAILABLE')
+      await rebuildFromPostgres(ctx, tenantId, licenseId)
+    }
+  } catch (err) {
+    if (err instanceof AppError) throw err
+    // Without Redis no seat can be granted or counted safely: a clear 503, never a guess.
+    ctx.log.error({ err, tenantId, licenseId, code: 'SEATS_UNAVAILABLE' }, 'seats unavailable')
+    throw new AppError('SERVICE_UNAVAILABLE')
   }
 }
 
