@@ -33,7 +33,7 @@ try {
   const keys = generateKeyPair()
   const secrets = { jwtSecret: 'bench-secret-bench-secret-bench-secret', licensePrivateKey: keys.privateKey, licensePublicKey: keys.publicKey }
   const db = createDb(servers.databaseUrl)
-  const { tenant } = await ensureDefaults(db, config, secrets.licensePrivateKey)
+  const { tenant } = await ensureDefaults(db, config, secrets)
   const user = await insertUser(db, { tenantId: tenant.id, email: 'agent@bench.test', name: 'Agent', passwordHash: await hashPassword('agent-password') })
   await db.destroy()
 

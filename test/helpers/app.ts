@@ -53,7 +53,7 @@ export async function buildTestApp(t: Teardown, options: TestAppOptions = {}): P
   const secrets = testSecrets()
   const db = createDb(databaseUrl, { max: 3 })
   t.teardown(() => db.destroy())
-  const defaults = await ensureDefaults(db, config, secrets.licensePrivateKey)
+  const defaults = await ensureDefaults(db, config, secrets)
   const logger = options.logStream
     ? pino({ ...loggerOptions(config.logLevel, 'api'), transport: undefined }, options.logStream)
     : pino({ level: config.logLevel })

@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto'
 import type { Config } from '@license-hub/config'
 import { generateFingerprint, hashPassword } from '@license-hub/core'
 import {
-  ensureInstallationFingerprint, findDefaultTenant, findLocalLicense, findUserByEmail, hasAdmin, insertTenant, insertUser,
+  ensureInstallationFingerprint, findDefaultTenant, findUserByEmail, listLocalLicenses, hasAdmin, insertTenant, insertUser,
   setTenantFingerprint, withMigrationLock, type Db, type Tenant,
 } from '@license-hub/db'
-import { issueDeveloperLicense } from './local-licenses.js'
+import { issueDeveloperLicense, verifyLocalLicense } from './local-licenses.js'
+import type { Secrets } from './secrets.js'
 
 export interface Defaults {
   fingerprint: string
@@ -19,10 +20,11 @@ export async function installationFingerprint(db: Db, config: Config): Promise<s
 }
 
 /**
- * Idempotently ensures the default tenant (the installation's fingerprint), its signed local
- * Developer license and an admin user. Nodes starting together serialise on the migration lock.
+ * Idempotently ensures the default tenant (the installation's fingerprint), a local license that
+ * verifies with the current key (a new Developer license after the keys were rotated) and an admin
+ * user. Nodes starting together serialise on the migration lock.
  */
-export async function ensureDefaults(db: Db, config: Config, licensePrivateKey: string): Promise<Defaults> {
+export async function ensureDefaults(db: Db, config: Config, keys: Pick<Secrets, 'licensePrivateKey' | 'licensePublicKey'>): Promise<Defaults> {
   return withMigrationLock(db, async () => {
     const fingerprint = await installationFingerprint(db, config)
     let tenant = await findDefaultTenant(db)
@@ -31,7 +33,8 @@ export async function ensureDefaults(db: Db, config: Config, licensePrivateKey: 
       await setTenantFingerprint(db, tenant.id, fingerprint)
       tenant = { ...tenant, fingerprint }
     }
-    if (!await findLocalLicense(db, tenant.id)) await issueDeveloperLicense(db, licensePrivateKey, tenant)
+    const locals = await listLocalLicenses(db, tenant.id)
+    if (!locals.some((row) => verifyLocalLicense(row, keys.licensePublicKey))) await issueDeveloperLicense(db, keys.licensePrivateKey, tenant)
 
     const email = config.adminEmail ?? 'admin@localhost'
     if (await findUserByEmail(db, email) || (!config.adminEmail && await hasAdmin(db, tenant.id))) return { fingerprint, tenant }

@@ -11,10 +11,12 @@ export type RedisRole = 'command' | 'subscriber' | 'queue-producer' | 'queue-wor
 export function createRedis(url: string, role: RedisRole = 'command', extra: RedisOptions = {}): Redis {
   const options: RedisOptions = {
     connectionName: `license-hub:${role}`,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+    retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
     ...(role === 'queue-worker' || role === 'subscriber'
       ? { maxRetriesPerRequest: null }
-      : { maxRetriesPerRequest: 2, enableOfflineQueue: role !== 'queue-producer' }),
+      : { maxRetriesPerRequest: 1, enableOfflineQueue: role !== 'queue-producer' }),
+    // A request must not hang on a Redis that stopped answering: it gets a 503 within seconds.
+    ...(role === 'command' ? { commandTimeout: 2000 } : {}),
     ...extra,
   }
   return new Redis(url, options)

@@ -11,7 +11,7 @@ const secrets = resolveSecrets(config, log)
 
 const bootDb = createDb(infra.databaseUrl, { max: 2 })
 await migrateToLatest(bootDb)
-const defaults = await ensureDefaults(bootDb, config, secrets.licensePrivateKey)
+const defaults = await ensureDefaults(bootDb, config, secrets)
 await bootDb.destroy()
 if (defaults.generatedAdmin) {
   console.log(`Admin login: ${defaults.generatedAdmin.email} / ${defaults.generatedAdmin.password} (shown once)`)

@@ -9,7 +9,7 @@ const infra = await resolveInfrastructure(config)
 const db = createDb(infra.databaseUrl, { max: 2 })
 try {
   const applied = await migrateToLatest(db)
-  const defaults = await ensureDefaults(db, config, resolveSecrets(config, log).licensePrivateKey)
+  const defaults = await ensureDefaults(db, config, resolveSecrets(config, log))
   log.info({ applied, tenantId: defaults.tenant.id, fingerprint: defaults.fingerprint }, applied.length ? 'migrations applied' : 'schema already up to date')
   if (defaults.generatedAdmin) {
     console.log(`Admin login: ${defaults.generatedAdmin.email} / ${defaults.generatedAdmin.password} (shown once)`)

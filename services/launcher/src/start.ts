@@ -16,7 +16,7 @@ const secrets = resolveSecrets(config, log)
 
 const db = createDb(infra.databaseUrl, { max: 2 })
 await migrateToLatest(db)
-const defaults = await ensureDefaults(db, config, secrets.licensePrivateKey)
+const defaults = await ensureDefaults(db, config, secrets)
 await db.destroy()
 
 const childEnv = { ...process.env, DATABASE_URL: infra.databaseUrl, REDIS_URL: infra.redisUrl }

@@ -11,7 +11,7 @@ const secrets = resolveSecrets(config, log)
 
 const db = createDb(infra.databaseUrl)
 await migrateToLatest(db)
-const defaults = await ensureDefaults(db, config, secrets.licensePrivateKey)
+const defaults = await ensureDefaults(db, config, secrets)
 await db.destroy()
 if (defaults.generatedAdmin) {
   console.log(`Admin login: ${defaults.generatedAdmin.email} / ${defaults.generatedAdmin.password} (shown once)`)

@@ -23,7 +23,7 @@ export async function licensingContext(t: Teardown, env: NodeJS.ProcessEnv = {})
   const redis = testRedis(t)
   const log = captureLog('licensing')
   const clock = { now: new Date() }
-  const defaults = await ensureDefaults(db, config, secrets.licensePrivateKey)
+  const defaults = await ensureDefaults(db, config, secrets)
   const ctx: LicensingContext = { config, secrets, db, redis, keys: redisKeys(redisPrefix()), log: log.logger, now: () => clock.now }
   return { ctx, defaults, log, clock }
 }
