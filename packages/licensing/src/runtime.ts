@@ -1,5 +1,8 @@
-import { ConfigError, loadConfig, type Config } from '@license-hub/config'
+import { ConfigError, createLogger, loadConfig, type Config, type Logger } from '@license-hub/config'
+import { createDb, migrateToLatest } from '@license-hub/db'
 import { MissingBinaryError, useEmbeddedServers } from '@license-hub/local-servers'
+import { ensureDefaults, type Defaults } from './bootstrap.js'
+import { resolveSecrets, type Secrets } from './secrets.js'
 
 export interface Infrastructure {
   databaseUrl: string
@@ -38,5 +41,42 @@ export async function resolveInfrastructure(config: Config): Promise<Infrastruct
     if (!(err instanceof MissingBinaryError)) throw err
     console.error(err.message)
     process.exit(1)
+  }
+}
+
+export interface BootedProcess {
+  config: Config
+  log: Logger
+  infra: Infrastructure
+  secrets: Secrets
+  defaults: Defaults
+  /** Migrations this boot applied. */
+  applied: string[]
+}
+
+/**
+ * How every process starts (api, worker, migrate, npm start): configuration, Postgres and Redis
+ * (embedded outside production when unset), secrets, migrations, then the default tenant, its
+ * license and the admin.
+ */
+export async function bootProcess(name: string): Promise<BootedProcess> {
+  const config = loadConfigOrExit()
+  const log = createLogger(config.logLevel, name)
+  const infra = await resolveInfrastructure(config)
+  const secrets = resolveSecrets(config, log)
+  const db = createDb(infra.databaseUrl, { max: 2 })
+  try {
+    const applied = await migrateToLatest(db)
+    const defaults = await ensureDefaults(db, config, secrets)
+    return { config, log, infra, secrets, defaults, applied }
+  } finally {
+    await db.destroy()
+  }
+}
+
+/** A generated admin password goes to the terminal once, never into the log. */
+export function showGeneratedAdmin(defaults: Defaults): void {
+  if (defaults.generatedAdmin) {
+    console.log(`Admin login: ${defaults.generatedAdmin.email} / ${defaults.generatedAdmin.password}  (shown once; keep it)`)
   }
 }

@@ -2,26 +2,12 @@ import { sql } from 'kysely'
 import { DEVELOPER_LICENSE_TYPE_ID, parseFeatures } from '@license-hub/core'
 import { listLicenseTypes, listTenants, upsertExternalLicenseTypes, type Db, type LicenseType, type LicenseTypeInput, type ServerLicense, type Tenant } from '@license-hub/db'
 import { LicenseServerError, type ExternalLicense, type ExternalLicenseType, type LicenseServerClient } from '@license-hub/license-server'
-import type { LicenseSummary } from '@license-hub/contract'
+import type { LicenseSummary, SyncOutcome } from '@license-hub/contract'
 import type { LicensingContext } from './context.js'
+
+export type { SyncOutcome }
 import { invalidateLicenseCache, resolveFromDatabase } from './license-resolution.js'
 import { publishLicenseChanges } from './license-changes.js'
-
-/** What one sync did; the worker's job result and the admin route's answer are built from it. */
-export interface SyncOutcome {
-  /** synced: the server answered; no-license: it answered 404; failed: nothing changed; local-mode: no server configured. */
-  status: 'synced' | 'no-license' | 'failed' | 'local-mode'
-  /** External licenses that match a tenant's fingerprint and were stored by this sync. */
-  licensesSynced: number
-  /** Licenses created, changed or withdrawn by this sync (a mere last_synced_at bump is no change). */
-  changed: number
-  withdrawn: number
-  typesSynced: number
-  eventsPublished: number
-  /** Why the sync failed, safe to show an admin. */
-  error?: { kind: string; message: string }
-  durationMs: number
-}
 
 /** Serialises syncs (the scheduled one and an admin's) across every worker. */
 const SYNC_LOCK = 'license-hub:external-sync'

@@ -1,6 +1,7 @@
 import { Queue, QueueEvents, type JobsOptions } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { createRedis } from './connection.js'
+import type { SyncOutcome } from '@license-hub/contract'
 import type { RedisKeys } from './keys.js'
 
 /** Every queue's job payload: the api (producer) and the worker (consumer) share this map. */
@@ -10,20 +11,8 @@ export interface QueuePayloads {
   'session-cleanup': { reason: 'schedule' | 'manual' }
 }
 
-/** A sync job's result, as the worker returns it and the api's POST /api/licenses/sync reads it. */
-export interface SyncJobResult {
-  status: 'synced' | 'no-license' | 'failed' | 'local-mode'
-  licensesSynced: number
-  changed: number
-  withdrawn: number
-  typesSynced: number
-  eventsPublished: number
-  error?: { kind: string; message: string }
-  durationMs: number
-}
-
 export interface QueueResults {
-  sync: SyncJobResult
+  sync: SyncOutcome
   'expiry-scan': { scanned: number; expiring: number; expired: number }
   'session-cleanup': { ended: number }
 }

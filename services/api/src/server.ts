@@ -1,21 +1,9 @@
 import closeWithGrace from 'close-with-grace'
-import { createLogger } from '@license-hub/config'
-import { createDb, migrateToLatest } from '@license-hub/db'
-import { ensureDefaults, loadConfigOrExit, resolveInfrastructure, resolveSecrets } from '@license-hub/licensing'
+import { bootProcess, showGeneratedAdmin } from '@license-hub/licensing'
 import { buildApp } from './app.js'
 
-const config = loadConfigOrExit()
-const log = createLogger(config.logLevel, 'api')
-const infra = await resolveInfrastructure(config)
-const secrets = resolveSecrets(config, log)
-
-const bootDb = createDb(infra.databaseUrl, { max: 2 })
-await migrateToLatest(bootDb)
-const defaults = await ensureDefaults(bootDb, config, secrets)
-await bootDb.destroy()
-if (defaults.generatedAdmin) {
-  console.log(`Admin login: ${defaults.generatedAdmin.email} / ${defaults.generatedAdmin.password} (shown once)`)
-}
+const { config, log, infra, secrets, defaults } = await bootProcess('api')
+showGeneratedAdmin(defaults)
 
 const app = await buildApp({ config, secrets, databaseUrl: infra.databaseUrl, redisUrl: infra.redisUrl, logger: log })
 

@@ -5,19 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { createLogger } from '@license-hub/config'
-import { createDb, migrateToLatest } from '@license-hub/db'
-import { ensureDefaults, loadConfigOrExit, resolveInfrastructure, resolveSecrets } from '@license-hub/licensing'
+import { bootProcess, showGeneratedAdmin } from '@license-hub/licensing'
 
-const config = loadConfigOrExit()
-const log = createLogger(config.logLevel, 'start')
-const infra = await resolveInfrastructure(config)
-const secrets = resolveSecrets(config, log)
-
-const db = createDb(infra.databaseUrl, { max: 2 })
-await migrateToLatest(db)
-const defaults = await ensureDefaults(db, config, secrets)
-await db.destroy()
+const { config, log, infra, defaults } = await bootProcess('start')
 
 const childEnv = { ...process.env, DATABASE_URL: infra.databaseUrl, REDIS_URL: infra.redisUrl }
 const runTs = (entry: string): ChildProcess =>
@@ -49,7 +39,6 @@ for (let i = 0; i < 300 && !stopping; i++) {
   await sleep(200)
 }
 console.log(`\nlicense-hub is running at ${url}  (API docs: ${url}/docs)`)
-console.log(defaults.generatedAdmin
-  ? `Admin login: ${defaults.generatedAdmin.email} / ${defaults.generatedAdmin.password}  (shown once; keep it)`
-  : `Admin login: ${config.adminEmail ?? 'admin@localhost'} (password as set before)`)
+if (defaults.generatedAdmin) showGeneratedAdmin(defaults)
+else console.log(`Admin login: ${config.adminEmail ?? 'admin@localhost'} (password as set before)`)
 console.log('Press Ctrl-C to stop.\n')

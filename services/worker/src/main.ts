@@ -1,21 +1,9 @@
 import closeWithGrace from 'close-with-grace'
-import { createLogger } from '@license-hub/config'
-import { createDb, migrateToLatest } from '@license-hub/db'
-import { ensureDefaults, loadConfigOrExit, resolveInfrastructure, resolveSecrets } from '@license-hub/licensing'
+import { bootProcess, showGeneratedAdmin } from '@license-hub/licensing'
 import { startWorker } from './worker.js'
 
-const config = loadConfigOrExit()
-const log = createLogger(config.logLevel, 'worker')
-const infra = await resolveInfrastructure(config)
-const secrets = resolveSecrets(config, log)
-
-const db = createDb(infra.databaseUrl)
-await migrateToLatest(db)
-const defaults = await ensureDefaults(db, config, secrets)
-await db.destroy()
-if (defaults.generatedAdmin) {
-  console.log(`Admin login: ${defaults.generatedAdmin.email} / ${defaults.generatedAdmin.password} (shown once)`)
-}
+const { config, log, infra, secrets, defaults } = await bootProcess('worker')
+showGeneratedAdmin(defaults)
 
 const worker = await startWorker({ config, secrets, redisUrl: infra.redisUrl, databaseUrl: infra.databaseUrl, logger: log })
 

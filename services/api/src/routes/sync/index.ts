@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { QueueEvents } from 'bullmq'
 import { Type } from 'typebox'
-import { AppError, ErrorResponse } from '@license-hub/contract'
+import { AppError, ErrorResponse, type SyncOutcome } from '@license-hub/contract'
 import { resolveLicense } from '@license-hub/licensing'
-import { createQueue, createQueueEvents, queueConnection, type Redis, type SyncJobResult, type TypedQueue } from '@license-hub/redis'
+import { createQueue, createQueueEvents, queueConnection, type Redis, type TypedQueue } from '@license-hub/redis'
 
 /** How long the request waits for the worker's outcome before answering 503. */
 export const SYNC_WAIT_MS = 15_000
@@ -59,11 +59,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       return { source: await sourceOf(tenantId), licensesSynced: 0, changed: 0, durationMs: 0, status: 'local-mode' as const }
     }
 
-    let outcome: SyncJobResult
+    let outcome: SyncOutcome
     try {
       const { queue, events } = connect()
       const job = await queue.add('sync', { reason: 'manual', requestedBy: userId }, { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } })
-      outcome = await job.waitUntilFinished(events, SYNC_WAIT_MS) as SyncJobResult
+      outcome = await job.waitUntilFinished(events, SYNC_WAIT_MS) as SyncOutcome
     } catch (err) {
       request.log.warn({ tenantId, userId, cause: err instanceof Error ? err.message : String(err), code: 'SYNC_UNAVAILABLE' }, 'sync did not run')
       throw new AppError('SERVICE_UNAVAILABLE', 'The sync could not be run now (is a worker running?); the license in force is unchanged')
