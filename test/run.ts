@@ -1,7 +1,8 @@
 /**
  * `npm test`: starts one real Postgres and one real redis-server on free ports in a temporary
- * folder, migrates a template database that each test file clones, runs tap, stops the servers
- * (also when tests fail or the run is interrupted) and ends with one line `N passed, N failed`.
+ * folder, migrates a template database that each test file clones, type-checks sources, tests and
+ * benchmarks meanwhile, runs tap, stops the servers (also when tests fail or the run is
+ * interrupted) and ends with one line `N passed, N failed` (a failed type check counts as one).
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
@@ -53,6 +54,21 @@ async function createTemplate(postgres: RunningPostgres): Promise<void> {
   await db.destroy()
 }
 
+/** Type errors in tests and benchmarks are caught here, since tsx only strips types. */
+function typecheck(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const tsc = join(process.cwd(), 'node_modules', '.bin', 'tsc')
+    const child = spawn(tsc, ['-p', 'tsconfig.test.json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    child.stdout.on('data', (d: Buffer) => { output += d.toString() })
+    child.stderr.on('data', (d: Buffer) => { output += d.toString() })
+    child.on('close', (code) => {
+      if (code !== 0) console.log(`\nType check failed (tsc -p tsconfig.test.json):\n${output}`)
+      resolve(code === 0)
+    })
+  })
+}
+
 function runTap(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; summary?: Record<string, number> }> {
   return new Promise((resolve) => {
     const child = spawn(tap, ['--reporter=terse', ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] })
@@ -73,6 +89,7 @@ function runTap(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number;
 
 async function main(): Promise<number> {
   ensureTapBuilt()
+  const typed = typecheck()
   const dir = mkdtempSync(join(tmpdir(), 'license-hub-test-'))
   chmodSync(dir, 0o755) // Postgres runs as the postgres user when we are root
   let postgres: RunningPostgres | undefined
@@ -94,13 +111,15 @@ async function main(): Promise<number> {
     const urls = { postgres: postgres.url(), redis: redis.url }
     const env = { ...process.env, LH_TEST_POSTGRES_URL: urls.postgres, LH_TEST_REDIS_URL: urls.redis, LH_TEST_TMP: dir }
     const { code, summary } = await runTap(process.argv.slice(2), env)
+    const typeErrors = (await typed) ? 0 : 1
     if (!summary) {
-      console.log(`0 passed, 1 failed`)
+      console.log(`0 passed, ${1 + typeErrors} failed`)
       return code || 1
     }
+    const failed = (summary.fail ?? 0) + typeErrors
     const skipped = (summary.skip ?? 0) + (summary.todo ?? 0)
-    console.log(`${summary.pass ?? 0} passed, ${summary.fail ?? 0} failed${skipped ? `, ${skipped} skipped` : ''}`)
-    return summary.fail ? 1 : code
+    console.log(`${summary.pass ?? 0} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
+    return failed ? 1 : code
   } finally {
     await cleanup()
   }

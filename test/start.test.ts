@@ -8,7 +8,7 @@ import { harnessEnv } from './helpers/env.js'
 const launcher = new URL('../services/launcher/src/start.ts', import.meta.url).pathname
 
 function npmStart(dataDir: string, port: number): { child: ChildProcess; output: () => string; running: Promise<void> } {
-  const env = { ...process.env, LICENSE_HUB_DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn', NODE_ENV: 'development' }
+  const env: NodeJS.ProcessEnv = { ...process.env, LICENSE_HUB_DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn', NODE_ENV: 'development' }
   for (const name of ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'ADMIN_EMAIL', 'ADMIN_PASSWORD', 'LICENSE_PRIVATE_KEY', 'LICENSE_PUBLIC_KEY']) delete env[name]
   const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=license-hub-src', launcher], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''

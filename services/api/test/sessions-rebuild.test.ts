@@ -35,7 +35,7 @@ t.test('FLUSHALL mid-run: the next heartbeats keep every live user, the count st
   const outSeat = (await createSession(nodeB.app, loggedOut.headers, 'out')).json()
   await endSession(nodeA.app, loggedOut.headers, outSeat.sessionId)
   const live = [u0, u1, u2, u3]
-  const seats = []
+  const seats: { sessionId: string }[] = []
   for (const [i, user] of live.entries()) seats.push((await createSession(nodes[i % 2]!.app, user.headers, `device-${i}`)).json())
   t.ok(seats.every((s) => s.sessionId), 'four seats')
   t.equal(await count(nodeA, u0), 4)
@@ -46,7 +46,7 @@ t.test('FLUSHALL mid-run: the next heartbeats keep every live user, the count st
     await redis.flushall()
     if (round === 2) await redis.script('FLUSH') // as a restarted Redis: the scripts are gone too
     // Every live user's heartbeat, at once, on both nodes: two rebuilds race, one wins.
-    const beats = await Promise.all(live.map((user, i) => validateSession(nodes[(i + round) % 2]!.app, user.headers, seats[i].sessionId)))
+    const beats = await Promise.all(live.map((user, i) => validateSession(nodes[(i + round) % 2]!.app, user.headers, seats[i]!.sessionId)))
     t.same(beats.map((res) => res.json().valid), [true, true, true, true], `round ${round}: no live user locked out`)
     t.same(beats.map((res) => res.json().activeSessions), [4, 4, 4, 4], `round ${round}: the count stays exact`)
     t.equal(await count(nodeB, u1), 4)
@@ -59,7 +59,7 @@ t.test('FLUSHALL mid-run: the next heartbeats keep every live user, the count st
   t.same((await validateSession(nodeB.app, lapsed.headers, lapsedSeat.sessionId)).json().code, 'SESSION_NOT_FOUND', 'a lapsed one stays lapsed')
   const back = await createSession(nodeB.app, u0.headers, 'device-0')
   t.equal(back.statusCode, 200, 'the same device gets its seat back after the rebuild')
-  t.equal(back.json().sessionId, seats[0].sessionId)
+  t.equal(back.json().sessionId, seats[0]!.sessionId)
   t.equal((await createSession(nodeA.app, u1.headers, 'another-device')).statusCode, 409, 'one device per user holds after the rebuild')
 })
 
