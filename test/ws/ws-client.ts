@@ -36,15 +36,19 @@ export async function wsUrl(app: FastifyInstance): Promise<string> {
   return url
 }
 
-/** A real WebSocket client of `/ws/license`; `query` is appended as is. Waits for the handshake. */
-export async function connect(t: Teardown, app: FastifyInstance, options: {
+/**
+ * A real WebSocket client of `/ws/license` on `app`, or on a ws:// base URL (e.g. a balancer's);
+ * `query` is appended as is. Waits for the handshake.
+ */
+export async function connect(t: Teardown, target: FastifyInstance | string, options: {
   token?: string
   query?: Record<string, string>
   protocols?: string[]
   client?: ClientOptions
 } = {}): Promise<TestSocket> {
   const params = new URLSearchParams({ ...(options.token ? { token: options.token } : {}), ...options.query })
-  const ws = new WebSocket(`${await wsUrl(app)}/ws/license${params.size ? `?${params}` : ''}`, options.protocols ?? [], options.client)
+  const base = typeof target === 'string' ? target : await wsUrl(target)
+  const ws = new WebSocket(`${base}/ws/license${params.size ? `?${params}` : ''}`, options.protocols ?? [], options.client)
   t.teardown(() => ws.terminate())
   const received: ServerMessage[] = []
   const queue: ServerMessage[] = []
