@@ -3,6 +3,7 @@ import { diffLicense, type LicenseDiffEvent, type LicenseSnapshot } from '@licen
 import type { LicensingContext } from './context.js'
 import { publishEvent, type PublishedEvent } from './events.js'
 import { publishLicenseEventOnce } from './events-once.js'
+import { invalidateLicenseCache, resolveFromDatabase } from './license-resolution.js'
 
 export function snapshotOf(summary: LicenseSummary): LicenseSnapshot {
   return {
@@ -23,14 +24,15 @@ export function snapshotOf(summary: LicenseSummary): LicenseSnapshot {
  */
 export function licenseChangeEvents(before: LicenseSummary | undefined, after: LicenseSummary, now: Date): LicenseDiffEvent[] {
   const events = diffLicense(before ? snapshotOf(before) : null, snapshotOf(after), now)
-  const handedOver = before !== undefined && (before.id !== after.id || before.source !== after.source)
+  // Another license now applies: `source` when it moved between external and local, else `id`.
+  const handedOver = before === undefined ? undefined : before.source !== after.source ? 'source' : before.id !== after.id ? 'id' : undefined
   if (!handedOver) return events
   const updated = events.find((e) => e.type === 'license_updated')
   if (updated && updated.type === 'license_updated') {
-    updated.data.changes = [...new Set([...updated.data.changes, 'source'])]
+    updated.data.changes = [...new Set([...updated.data.changes, handedOver])]
     return events
   }
-  return [...events, { type: 'license_updated', data: { changes: ['source'], severity: 'info', message: 'Your license has been updated' } }]
+  return [...events, { type: 'license_updated', data: { changes: [handedOver], severity: 'info', message: 'Your license has been updated' } }]
 }
 
 /**
@@ -48,4 +50,18 @@ export async function publishLicenseChanges(
     if (sent) published.push(sent)
   }
   return published
+}
+
+/**
+ * Runs an admin change of a tenant's licenses (allocation, a generated license) and tells its
+ * clients what that changed in their license in force, as a sync does; the cache is dropped.
+ */
+export async function withLicenseChangeEvents<T>(ctx: LicensingContext, tenantId: string, change: () => Promise<T>): Promise<T> {
+  const inForce = () => resolveFromDatabase(ctx, tenantId).then((resolved) => resolved.summary, () => undefined)
+  const before = await inForce()
+  const result = await change()
+  await invalidateLicenseCache(ctx, tenantId)
+  const after = await inForce()
+  if (after) await publishLicenseChanges(ctx, tenantId, before, after)
+  return result
 }

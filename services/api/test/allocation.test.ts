@@ -18,6 +18,7 @@ t.test('lowering the allocation below the live count keeps live seats, refuses n
   t.equal(lowered.statusCode, 200)
   t.same(lowered.json(), { licenseId: license.id, maxUsers: 25, webrtcAllocation: 2, webrtcMaxUsers: 2, activeSessions: 3 })
   t.match((await storedEvents(testApp, 'usage_limit_exceeded'))[0]?.data, { activeSessions: 3, webrtcMaxUsers: 2, severity: 'error' })
+  t.same((await storedEvents(testApp, 'license_updated')).map((e) => e.data.changes), [['webrtcMaxUsers']], 'clients are told the allocation in force changed')
   t.equal((await get(app, '/api/licenses/current', users[0]!.headers)).json().webrtcMaxUsers, 2, 'the license cache was invalidated')
 
   for (const [i, seat] of seats.entries()) {

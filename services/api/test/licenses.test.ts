@@ -116,6 +116,12 @@ t.test('a generated license round-trips: sign → store → verify → /current'
   t.equal(current.licenseType.name, 'Professional')
   t.equal(current.features.whatsapp, true)
 
+  const events = await testApp.db.selectFrom('events').select(['type', 'data']).where('tenantId', '=', tenant.id).orderBy('id').execute()
+  const updated = events.find((e) => e.type === 'license_updated')?.data as { changes: string[] } | undefined
+  t.ok(updated && ['id', 'licenseTypeId', 'maxUsers', 'expiresAt'].every((c) => updated.changes.includes(c)), 'clients are told another license applies')
+  t.same(events.filter((e) => e.type === 'module_deactivated').map((e) => (e.data as { module: string }).module).sort(),
+    ['facebook', 'salesforce', 'third_party_integrations', 'twilio'], 'and which modules the Professional plan lacks')
+
   const camel = await testApp.app.inject({
     method: 'POST', url: '/api/licenses/generate', headers: admin.headers,
     payload: { organizationName: 'Camel', licenseTypeId: 3, issuedAt: '2025-01-01T00:00:00Z', expiresAt: '2098-01-01T00:00:00Z' },

@@ -2,7 +2,8 @@ import { AppError } from '@license-hub/contract'
 import { usagePercent } from '@license-hub/core'
 import { findLicense, findUser, listSessionsWithEmail, listUsers, setUserWebrtc, updateLicense, type ServerLicense, type User } from '@license-hub/db'
 import type { LicensingContext } from '../context.js'
-import { allocationInForce, invalidateLicenseCache, resolveLicense } from '../license-resolution.js'
+import { allocationInForce, resolveLicense } from '../license-resolution.js'
+import { withLicenseChangeEvents } from '../license-changes.js'
 import { endUserSessions, finishLapsed } from './ending.js'
 import { countLive, liveSeats } from './store.js'
 import { noticeAllocation } from './usage.js'
@@ -78,8 +79,7 @@ export async function setAllocation(ctx: LicensingContext, tenantId: string, lic
   if (webrtcMaxUsers > license.maxUsers) {
     throw new AppError('VALIDATION_ERROR', `body.webrtcMaxUsers must be at most the license's max_users (${license.maxUsers})`)
   }
-  const updated = (await updateLicense(ctx.db, tenantId, licenseId, { webrtcAllocation: webrtcMaxUsers }))!
-  await invalidateLicenseCache(ctx, tenantId)
+  const updated = (await withLicenseChangeEvents(ctx, tenantId, () => updateLicense(ctx.db, tenantId, licenseId, { webrtcAllocation: webrtcMaxUsers })))!
   const seats = await licenseSeats(ctx, tenantId, updated.id)
   ctx.log.info({ tenantId, licenseId, webrtcAllocation: webrtcMaxUsers, webrtcMaxUsers: seats.webrtcMaxUsers, code: 'ALLOCATION_SET' }, 'WebRTC allocation set')
   await noticeAllocation(ctx, tenantId, seats.activeSessions, seats.webrtcMaxUsers)

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { AppError, ErrorResponse, GenerateLicenseBody, LegacyBody, LicenseRecord, LicenseSummary, LicenseTypeView } from '@license-hub/contract'
 import { findTenant, listLicenses, listLicenseTypes } from '@license-hub/db'
-import { assertLicenseUsable, invalidateLicenseCache, issueLocalLicense, requestedLicenseDates, resolveLicense } from '@license-hub/licensing'
+import { assertLicenseUsable, issueLocalLicense, requestedLicenseDates, resolveLicense, withLicenseChangeEvents } from '@license-hub/licensing'
 import { licenseRecord, licenseTypeView } from './views.js'
 
 const LEGACY_MESSAGE = 'Licenses are managed by the external license server; this endpoint is not implemented'
@@ -80,11 +80,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       throw new AppError('VALIDATION_ERROR', 'body.serverFingerprint must be this tenant\'s fingerprint')
     }
     const dates = requestedLicenseDates({ issuedAt: body.issued_at ?? body.issuedAt, expiresAt: body.expires_at ?? body.expiresAt }, ctx.now())
-    const row = await issueLocalLicense(app.db, app.secrets.licensePrivateKey, {
+    const row = await withLicenseChangeEvents(ctx, tenantId, () => issueLocalLicense(app.db, app.secrets.licensePrivateKey, {
       tenantId, organizationName: body.organizationName, serverFingerprint: tenant.fingerprint,
       licenseTypeId: body.licenseTypeId, webrtcMaxUsers: body.webrtcMaxUsers, ...dates,
-    })
-    await invalidateLicenseCache(ctx, tenantId)
+    }))
     request.log.info({ tenantId, userId, licenseId: row.id, licenseTypeId: row.licenseTypeId, code: 'OK' }, 'local license issued')
     return reply.status(201).send(licenseRecord(row, app.secrets.licensePublicKey, await inForceId(tenantId)))
   })
