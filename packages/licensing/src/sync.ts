@@ -8,6 +8,7 @@ import type { LicensingContext } from './context.js'
 export type { SyncOutcome }
 import { invalidateLicenseCache, resolveFromDatabase } from './license-resolution.js'
 import { publishLicenseChanges } from './license-changes.js'
+import { retireLapsedCopies } from './grace.js'
 
 /** Serialises syncs (the scheduled one and an admin's) across every worker. */
 const SYNC_LOCK = 'license-hub:external-sync'
@@ -139,6 +140,7 @@ export async function syncExternalLicenses(ctx: LicensingContext, client: Licens
     outcome.status = 'failed'
     outcome.error = { kind: failure?.kind ?? 'unreachable', message }
     ctx.log.error({ cause: message, kind: outcome.error.kind, code: 'SYNC_FAILED', server: client.url }, 'Error syncing from external server')
+    outcome.eventsPublished = await retireLapsedCopies(ctx)
     return finish()
   }
 

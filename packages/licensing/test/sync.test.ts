@@ -94,11 +94,29 @@ t.test('the failure log names the cause', async (t) => {
 
 t.test('a grace window later, an unreachable server hands the tenant to its local license', async (t) => {
   const { ctx, defaults, fake, clock } = await syncedSetup(t)
+  const external = (await resolveLicense(ctx, defaults.tenant.id)).summary
+  t.equal(external.source, 'external')
+  const updates = async () => (await eventsOf(ctx, defaults.tenant.id, 'license_updated')).map((e) => e.data as { changes: string[] })
+  const already = (await updates()).length
+
   fake.mode = 'error'
   clock.now = new Date(clock.now.getTime() + ctx.config.licenseSyncGraceMs + 60_000)
+  const failed = await syncExternalLicenses(ctx, clientFor(t, fake.url))
+  t.equal((await resolveLicense(ctx, defaults.tenant.id)).summary.source, 'local', 'the cache was dropped: the local license applies')
+  const told = (await updates()).slice(already)
+  t.equal(told.length, 1, 'clients are told of the hand-over')
+  t.ok(told[0]?.changes.includes('source'))
+  t.ok(failed.eventsPublished >= 1)
+
   await syncExternalLicenses(ctx, clientFor(t, fake.url))
-  await ctx.redis.del(ctx.keys.licenseCache(defaults.tenant.id))
-  t.equal((await resolveLicense(ctx, defaults.tenant.id)).summary.source, 'local')
+  t.equal((await updates()).length, already + 1, 'once: the next failed sync says nothing more')
+
+  fake.mode = 'ok'
+  await syncExternalLicenses(ctx, clientFor(t, fake.url))
+  const back = (await resolveLicense(ctx, defaults.tenant.id)).summary
+  t.equal(back.source, 'external', 'the server is back: the same license applies again')
+  t.equal(back.id, external.id)
+  t.equal((await updates()).length, already + 2, 'and clients are told so')
 })
 
 t.test('a 404 hands the tenant to its local license, and a later good sync hands it back', async (t) => {
