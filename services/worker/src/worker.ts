@@ -26,6 +26,12 @@ export interface StartWorkerOptions {
   licenseServer?: Omit<LicenseServerOptions, 'url' | 'apiKey'>
   /** How long close() waits for running jobs before it stops anyway (default 25 s). */
   closeDeadlineMs?: number
+  /**
+   * BullMQ's stalled-job timings (tests shorten them). A job whose worker died is taken up again
+   * once its lock has run out (default per queue below) and a stalled check (every 30 s) saw it twice.
+   */
+  lockDurationMs?: number
+  stalledIntervalMs?: number
 }
 
 export interface RunningWorker {
@@ -56,7 +62,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const run = processors(ctx, client)
   const workers = QUEUE_NAMES.map((name) => {
     const worker = new Worker(name, run[name] as Processor, {
-      ...queueOptions(bull, keys), concurrency: 1, lockDuration: LOCK_DURATION_MS[name],
+      ...queueOptions(bull, keys), concurrency: 1, lockDuration: options.lockDurationMs ?? LOCK_DURATION_MS[name],
+      ...(options.stalledIntervalMs ? { stalledInterval: options.stalledIntervalMs } : {}),
     })
     worker.on('completed', (job, result) => log.info({ queue: name, jobId: job.id, reason: job.data?.reason, result, code: 'JOB_DONE' }, 'job completed'))
     worker.on('failed', (job, err) => log.warn({ queue: name, jobId: job?.id, attemptsMade: job?.attemptsMade, cause: err.message, code: 'JOB_FAILED' }, 'job failed'))
