@@ -41,8 +41,9 @@ export interface RunningWorker {
   close(): Promise<void>
 }
 
-// A sync may take several timed-out calls; its lock must outlive them or it is taken for stalled.
-const LOCK_DURATION_MS: Record<QueueName, number> = { sync: 120_000, 'expiry-scan': 60_000, 'session-cleanup': 60_000 }
+// BullMQ renews a running job's lock every lockDuration / 2 while its worker lives, so a slow sync
+// keeps it; a short lock lets another worker recover the job of a crashed one within a minute.
+const LOCK_DURATION_MS = 30_000
 
 /** Starts BullMQ workers for the sync, the expiry scan and session cleanup, and keeps their schedulers. */
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
@@ -62,7 +63,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const run = processors(ctx, client)
   const workers = QUEUE_NAMES.map((name) => {
     const worker = new Worker(name, run[name] as Processor, {
-      ...queueOptions(bull, keys), concurrency: 1, lockDuration: options.lockDurationMs ?? LOCK_DURATION_MS[name],
+      ...queueOptions(bull, keys), concurrency: 1, lockDuration: options.lockDurationMs ?? LOCK_DURATION_MS,
       ...(options.stalledIntervalMs ? { stalledInterval: options.stalledIntervalMs } : {}),
     })
     worker.on('completed', (job, result) => log.info({ queue: name, jobId: job.id, reason: job.data?.reason, result, code: 'JOB_DONE' }, 'job completed'))
