@@ -9,7 +9,7 @@ export interface EffectiveLicense {
   summary: LicenseSummary
   tenantId: string
   /** Why this license applies: shown in logs and to operators. */
-  reason: 'external' | 'local:no-external' | 'local:grace-expired' | 'local:external-withdrawn'
+  reason: 'external' | 'local:no-external' | 'local:grace-expired'
 }
 
 export const LICENSE_CACHE_TTL_SEC = 300
