@@ -6,8 +6,8 @@ import { loggerOptions, type Config, type Logger } from '@license-hub/config'
 import { generateFingerprint } from '@license-hub/core'
 import { createDb, findTenant, insertTenant, migrateToLatest, type Db } from '@license-hub/db'
 import {
-  createAccount, installationFingerprint, invalidateLicenseCache, issueDeveloperLicense, issueLocalLicense, loadConfigOrExit,
-  requestedLicenseDates, resolveInfrastructure, resolveSecrets,
+  createAccount, installationFingerprint, issueDeveloperLicense, issueLocalLicense, loadConfigOrExit,
+  requestedLicenseDates, resolveInfrastructure, resolveSecrets, withLicenseChangeEvents, type LicensingContext,
 } from '@license-hub/licensing'
 import { createRedis, redisKeys } from '@license-hub/redis'
 
@@ -80,15 +80,15 @@ async function licenseGenerate({ db, config, log, redisUrl }: Run, flags: Flags)
   if (!Number.isInteger(typeId) || typeId < 1) throw new UsageError('--type must be a license type id, e.g. 2')
   const dates = requestedLicenseDates({ issuedAt: flags.issued, expiresAt: flags.expires }, new Date())
   const secrets = resolveSecrets(config, log)
-  const license = await issueLocalLicense(db, secrets.licensePrivateKey, {
-    tenantId: tenant.id, organizationName: flags.organization ?? tenant.name, serverFingerprint: tenant.fingerprint,
-    licenseTypeId: typeId, ...dates,
-  })
-  // The api nodes cache the resolved license for five minutes: drop it so the new one applies now.
   const redis = createRedis(redisUrl, 'command', { maxRetriesPerRequest: 1, connectTimeout: 3000 })
   redis.on('error', () => {})
-  await invalidateLicenseCache({ redis, keys: redisKeys(), log }, tenant.id)
-  redis.disconnect()
+  const ctx: LicensingContext = { config, secrets, db, redis, keys: redisKeys(), log, now: () => new Date() }
+  // As the REST route does: the cached license is dropped so the new one applies now, and the
+  // tenant's clients are told what changed in their license in force.
+  const license = await withLicenseChangeEvents(ctx, tenant.id, () => issueLocalLicense(db, secrets.licensePrivateKey, {
+    tenantId: tenant.id, organizationName: flags.organization ?? tenant.name, serverFingerprint: tenant.fingerprint,
+    licenseTypeId: typeId, ...dates,
+  })).finally(() => redis.disconnect())
   log.info({ tenantId: tenant.id, licenseId: license.id, licenseTypeId: typeId }, 'local license issued')
   console.log(`license type ${typeId} for ${license.organizationName}, expires ${license.expiresAt?.toISOString() ?? 'never'}`)
   return license.id

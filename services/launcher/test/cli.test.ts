@@ -73,6 +73,8 @@ t.test('tenant create → user create → license generate, then the user logs i
   t.equal(current.id, license.last, 'the api node sees it at once: the CLI dropped the cached license')
   t.match(current, { source: 'local', organizationName: 'Acme CLI', expiresAt: '2099-12-31T23:59:59.999Z', maxUsers: 5 })
   t.equal(current.licenseType.name, 'Professional')
+  const told = await db.selectFrom('events').select(['type', 'data']).where('tenantId', '=', tenant.last).where('type', '=', 'license_updated').execute()
+  t.ok(told.some((e) => (e.data as { changes: string[] }).changes.includes('licenseTypeId')), 'the tenant\'s clients are told, as by the REST route')
 })
 
 t.test('operator mistakes are clear one-line errors, never a stack trace', async (t) => {
