@@ -4,14 +4,12 @@
  */
 import t from 'tap'
 import type { AddressInfo } from 'node:net'
-import { WebSocket } from 'ws'
 import { usageEvent } from '@license-hub/core'
 import { publishEvent } from '@license-hub/licensing'
-import { licenseEvents, type LicenseEventMessage } from '@license-hub/client'
 import { buildTestApp, type TestApp } from '../helpers/app.js'
 import { findNginx, startNginx, type RunningNginx } from '../helpers/nginx.js'
 import { createTestUser } from '../helpers/users.js'
-import { connect, eventually } from '../ws/ws-client.js'
+import { connect, eventually, sdkClient } from '../ws/ws-client.js'
 
 type Test = Parameters<Parameters<typeof t.test>[0]>[0]
 
@@ -121,23 +119,7 @@ t.test('when the sticky node shuts down, its sockets get 1001 and a reconnecting
   const { token } = await createTestUser(a)
 
   const raw = await connect(t, nginx.wsUrl, { token })
-  const events: LicenseEventMessage[] = []
-  let waiting: { count: number; resolve: () => void } | undefined
-  const received = (count: number) => new Promise<void>((resolve) => {
-    if (events.length >= count) return resolve()
-    waiting = { count, resolve }
-  })
-  const client = licenseEvents({
-    url: `${nginx.wsUrl}/ws/license`,
-    token: () => token,
-    WebSocket: WebSocket as never,
-    backoff: { initialMs: 50, maxMs: 200 },
-    onEvent: (event) => {
-      events.push(event)
-      if (waiting && events.length >= waiting.count) waiting.resolve()
-    },
-  })
-  t.teardown(() => client.close())
+  const { client, events, received } = sdkClient(t, `${nginx.wsUrl}/ws/license`, token)
   client.connect()
   await eventually(() => sticky.app.wsHub.hub.size, (size) => size === 2)
   t.equal(sticky.app.wsHub.hub.size, 2, 'both clients are on the sticky node')

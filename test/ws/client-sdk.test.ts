@@ -1,35 +1,18 @@
 import t from 'tap'
 import { WebSocket } from 'ws'
 import { publishEvent } from '@license-hub/licensing'
-import { licenseEvents, type LicenseEventMessage } from '@license-hub/client'
+import { licenseEvents } from '@license-hub/client'
 import { buildTestApp } from '../helpers/app.js'
 import { createTestUser } from '../helpers/users.js'
-import { licenseExpired, licenseUpdated, wsUrl } from './ws-client.js'
+import { licenseExpired, licenseUpdated, sdkClient, wsUrl } from './ws-client.js'
 
 t.test('the client SDK receives events, resumes after a drop without gap or duplicate, and reports resync and bad tokens', async (t) => {
   const testApp = await buildTestApp(t)
   const { app } = testApp
   const tenantId = testApp.defaults.tenant.id
   const { token } = await createTestUser(testApp)
-  const events: LicenseEventMessage[] = []
   let resyncs = 0
-  let waiting: { count: number; resolve: () => void } | undefined
-  const until = (count: number) => new Promise<void>((resolve) => {
-    if (events.length >= count) return resolve()
-    waiting = { count, resolve }
-  })
-  const client = licenseEvents({
-    url: `${await wsUrl(app)}/ws/license`,
-    token: () => token,
-    WebSocket: WebSocket as never,
-    backoff: { initialMs: 50, maxMs: 200 },
-    onEvent: (event) => {
-      events.push(event)
-      if (waiting && events.length >= waiting.count) waiting.resolve()
-    },
-    onResync: () => { resyncs++ },
-  })
-  t.teardown(() => client.close())
+  const { client, events, received: until } = sdkClient(t, `${await wsUrl(app)}/ws/license`, token, { onResync: () => { resyncs++ } })
   client.connect()
   while (app.wsHub.hub.size === 0) await new Promise((resolve) => setTimeout(resolve, 10))
 

@@ -1,6 +1,7 @@
 import { WebSocket, type ClientOptions } from 'ws'
 import type { FastifyInstance } from 'fastify'
 import type { LicenseEvent } from '@license-hub/core'
+import { licenseEvents, type LicenseEventMessage, type LicenseEventsOptions } from '@license-hub/client'
 
 type Teardown = { teardown: (fn: () => unknown) => void }
 
@@ -117,4 +118,27 @@ export async function eventually<T>(read: () => Promise<T> | T, done: (value: T)
     value = await read()
   }
   return value
+}
+
+/** The client SDK on `url`, collecting events; `received(n)` resolves once n events have arrived. */
+export function sdkClient(t: Teardown, url: string, token: string, extra: Partial<LicenseEventsOptions> = {}) {
+  const events: LicenseEventMessage[] = []
+  let waiting: { count: number; resolve: () => void } | undefined
+  const received = (count: number) => new Promise<void>((resolve) => {
+    if (events.length >= count) return resolve()
+    waiting = { count, resolve }
+  })
+  const client = licenseEvents({
+    url,
+    token: () => token,
+    WebSocket: WebSocket as never,
+    backoff: { initialMs: 50, maxMs: 200 },
+    onEvent: (event) => {
+      events.push(event)
+      if (waiting && events.length >= waiting.count) waiting.resolve()
+    },
+    ...extra,
+  })
+  t.teardown(() => client.close())
+  return { client, events, received }
 }
