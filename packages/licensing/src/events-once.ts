@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { LicenseEvent } from '@license-hub/core'
+import { lockForTransaction } from '@license-hub/db'
 import type { LicensingContext } from './context.js'
 import { publishEvent, type PublishedEvent } from './events.js'
 
@@ -12,7 +13,7 @@ export async function publishLicenseEventOnce(
   ctx: LicensingContext, tenantId: string, licenseId: string, event: LicenseEvent, scope: 'ever' | 'day' = 'ever',
 ): Promise<PublishedEvent | undefined> {
   return ctx.db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(hashtext(${`${event.type}:${licenseId}`}))`.execute(trx)
+    await lockForTransaction(trx, `${event.type}:${licenseId}`)
     let seen = trx.selectFrom('events').select('id').where('tenantId', '=', tenantId).where('type', '=', event.type)
       .where(sql<string>`data->>'licenseId'`, '=', licenseId)
     if (scope === 'day') seen = seen.where(sql<string>`(created_at at time zone 'UTC')::date`, '=', sql<string>`(now() at time zone 'UTC')::date`)

@@ -1,10 +1,7 @@
-import { sql } from 'kysely'
 import type { LicensingContext } from './context.js'
 import { invalidateLicenseCache, resolveFromDatabase } from './license-resolution.js'
 import { publishLicenseChanges } from './license-changes.js'
-
-// The same lock as the sync's transaction, so a retirement never interleaves with a sync.
-const SYNC_LOCK = 'license-hub:external-sync'
+import { lockExternalSync } from './sync-lock.js'
 
 const inForceAt = (ctx: LicensingContext, tenantId: string, at: Date) =>
   resolveFromDatabase({ ...ctx, now: () => at }, tenantId).then((resolved) => resolved.summary, () => undefined)
@@ -27,7 +24,7 @@ export async function retireLapsedCopies(ctx: LicensingContext): Promise<number>
     const edge = Math.max(...rows.map((row) => row.lastSyncedAt!.getTime())) + ctx.config.licenseSyncGraceMs - 1
     const before = await inForceAt(ctx, tenantId, new Date(edge))
     const retired = await ctx.db.transaction().execute(async (trx) => {
-      await sql`select pg_advisory_xact_lock(hashtext(${SYNC_LOCK}))`.execute(trx)
+      await lockExternalSync(trx) // a retirement never interleaves with a sync
       return trx.updateTable('serverLicenses').set({ withdrawnAt: now, updatedAt: now })
         .where('id', 'in', rows.map((row) => row.id)).where('withdrawnAt', 'is', null).where('lastSyncedAt', '<=', cutoff)
         .returning('id').execute()

@@ -1,4 +1,3 @@
-import { sql } from 'kysely'
 import { DEVELOPER_LICENSE_TYPE_ID, parseFeatures } from '@license-hub/core'
 import { listLicenseTypes, listTenants, upsertExternalLicenseTypes, type Db, type LicenseType, type LicenseTypeInput, type ServerLicense, type Tenant } from '@license-hub/db'
 import { LicenseServerError, type ExternalLicense, type ExternalLicenseType, type LicenseServerClient } from '@license-hub/license-server'
@@ -9,9 +8,8 @@ export type { SyncOutcome }
 import { invalidateLicenseCache, resolveFromDatabase } from './license-resolution.js'
 import { publishLicenseChanges } from './license-changes.js'
 import { retireLapsedCopies } from './grace.js'
+import { lockExternalSync } from './sync-lock.js'
 
-/** Serialises syncs (the scheduled one and an admin's) across every worker. */
-const SYNC_LOCK = 'license-hub:external-sync'
 
 type Trx = Db
 
@@ -147,7 +145,7 @@ export async function syncExternalLicenses(ctx: LicensingContext, client: Licens
   const now = ctx.now()
   const licenses = fetched.answer.found ? fetched.answer.licenses : []
   const changes = await ctx.db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(hashtext(${SYNC_LOCK}))`.execute(trx)
+    await lockExternalSync(trx)
     const tctx = { ...ctx, db: trx }
     outcome.typesSynced = await syncTypes(trx, fetched.types, licenses.flatMap((l) => (l.license_type ? [l.license_type] : [])))
     const types = new Map((await listLicenseTypes(trx)).map((t) => [t.id, t]))
