@@ -16,6 +16,14 @@ async function notifyEnded(ctx: LicensingContext, session: ClientSession, reason
   await publishEvent(ctx, session.tenantId, sessionEndedEvent(session.id, reason), session.userId)
 }
 
+/** Logs, and tells the users of, the sessions this call ended (racing calls never end one twice). */
+async function reportEnded(ctx: LicensingContext, ended: ClientSession[], reason: EndReason, notify = true): Promise<void> {
+  for (const session of ended) {
+    logEnded(ctx, session, reason)
+    if (notify) await notifyEnded(ctx, session, reason)
+  }
+}
+
 async function release(ctx: LicensingContext, sessions: Pick<ClientSession, 'id' | 'tenantId' | 'licenseId'>[]): Promise<void> {
   const byLicense = new Map<string, { tenantId: string; licenseId: string; ids: string[] }>()
   for (const s of sessions) {
@@ -36,10 +44,7 @@ export async function endAndRelease(
   if (sessions.length === 0) return []
   const ended = await endSessions(ctx.db, sessions.map((s) => s.id), reason, ctx.now())
   await release(ctx, sessions)
-  for (const session of ended) {
-    logEnded(ctx, session, reason)
-    if (options.notify !== false) await notifyEnded(ctx, session, reason)
-  }
+  await reportEnded(ctx, ended, reason, options.notify !== false)
   return ended
 }
 
@@ -47,11 +52,7 @@ export async function endAndRelease(
 export async function finishLapsed(ctx: LicensingContext, sessionIds: string[]): Promise<void> {
   if (sessionIds.length === 0) return
   const now = ctx.now()
-  const ended = await expireSessions(ctx.db, sessionIds, lapseCutoff(ctx, now), now)
-  for (const session of ended) {
-    logEnded(ctx, session, 'expired')
-    await notifyEnded(ctx, session, 'expired')
-  }
+  await reportEnded(ctx, await expireSessions(ctx.db, sessionIds, lapseCutoff(ctx, now), now), 'expired')
 }
 
 /** end-session: the session's own user (logout) or an admin of its tenant (revoked); ending twice is fine. */
@@ -82,10 +83,7 @@ export async function endLapsedSessions(ctx: LicensingContext): Promise<number> 
     const now = ctx.now()
     const ended = await expireLapsedSessions(ctx.db, lapseCutoff(ctx, now), now, LAPSED_BATCH)
     await release(ctx, ended)
-    for (const session of ended) {
-      logEnded(ctx, session, 'expired')
-      await notifyEnded(ctx, session, 'expired')
-    }
+    await reportEnded(ctx, ended, 'expired')
     total += ended.length
     if (ended.length < LAPSED_BATCH) return total
   }
