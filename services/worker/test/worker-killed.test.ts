@@ -109,7 +109,10 @@ t.test('a worker killed in the middle of a sync transaction leaves nothing half-
   }, 60_000, 'the interrupted job to complete').catch((err: Error) => { throw new Error(`${err.message}\n${second.output()}`) })
   t.equal(done.stalledCounter, 1, 'the job completed after being recovered as stalled')
   t.match(done.returnvalue, { status: 'synced', licensesSynced: 2 })
-  t.match(second.output(), new RegExp(`"jobId":"${job!.id}".*"msg":"job completed"`))
+  // The job's state turns completed in Redis just before the worker logs it: wait for the line.
+  const completedLine = new RegExp(`"jobId":"${job!.id}".*"msg":"job completed"`)
+  await waitFor(() => completedLine.test(second.output()), 10_000, 'the worker to log the recovered job')
+  t.match(second.output(), completedLine)
 
   const synced = await externals()
   t.same(synced.map((r) => r.externalId).sort(), [String(fresh.id), String(known.id)].sort(), 'each license once')
