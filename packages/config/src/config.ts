@@ -24,6 +24,8 @@ export interface Config {
   allowedOrigins: string[]
   adminEmail?: string
   adminPassword?: string
+  /** Events older than this many days are deleted by the worker once a day. */
+  eventRetentionDays: number
 }
 
 export class ConfigError extends Error {
@@ -47,7 +49,7 @@ function pick(env: NodeJS.ProcessEnv): Record<string, string> {
 // PEM keys pasted into .env files often carry literal "\n" sequences.
 const pem = (value?: string) => value?.replace(/\\n/g, '\n')
 
-function integer(env: Env, name: 'PORT' | 'SESSION_HEARTBEAT_SEC' | 'SESSION_LEASE_SEC', fallback: number, max: number): number {
+function integer(env: Env, name: 'PORT' | 'SESSION_HEARTBEAT_SEC' | 'SESSION_LEASE_SEC' | 'EVENT_RETENTION_DAYS', fallback: number, max: number): number {
   const value = env[name] === undefined ? fallback : Number(env[name])
   if (!Number.isSafeInteger(value) || value < 1 || value > max) {
     throw new ConfigError(`${name}: expected ${expected(name)} (got "${env[name]}")`)
@@ -100,5 +102,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     allowedOrigins: (typed.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     adminEmail: typed.ADMIN_EMAIL?.toLowerCase(),
     adminPassword: typed.ADMIN_PASSWORD,
+    eventRetentionDays: integer(typed, 'EVENT_RETENTION_DAYS', 30, 36_500),
   }
 }

@@ -25,6 +25,7 @@ export const EnvSchema = Type.Object({
   ADMIN_EMAIL: Type.Optional(Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', description: 'an email address' })),
   LICENSE_HUB_DATA_DIR: Type.Optional(Type.String({ minLength: 1, description: 'a directory for the embedded default\'s servers and generated development secrets (default .data/ under the working directory)' })),
   ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8, description: 'at least 8 characters' })),
+  EVENT_RETENTION_DAYS: Type.Optional(Int('a positive integer number of days the event history keeps (default 30)')),
 })
 
 export type Env = Static<typeof EnvSchema>

@@ -15,6 +15,7 @@ t.test('defaults are the contract\'s', async (t) => {
   t.equal(config.licenseSyncGraceMs, 7 * 24 * 3600 * 1000)
   t.equal(config.licenseServer, undefined, 'no external server means local mode')
   t.same(config.allowedOrigins, [])
+  t.equal(config.eventRetentionDays, 30)
 })
 
 t.test('bad values stop start-up with one line naming the variable', async () => {
@@ -27,6 +28,8 @@ t.test('bad values stop start-up with one line naming the variable', async () =>
   rejects({ LICENSE_SYNC_GRACE: 'a week' }, 'LICENSE_SYNC_GRACE')
   rejects({ SESSION_HEARTBEAT_SEC: '-1' }, 'SESSION_HEARTBEAT_SEC')
   rejects({ SESSION_LEASE_SEC: '40' }, 'SESSION_LEASE_SEC')
+  rejects({ EVENT_RETENTION_DAYS: '0' }, 'EVENT_RETENTION_DAYS')
+  rejects({ EVENT_RETENTION_DAYS: 'a month' }, 'EVENT_RETENTION_DAYS')
   rejects({ LICENSE_MGMT_API_URL: 'ftp://x' }, 'LICENSE_MGMT_API_URL')
   rejects({ LICENSE_PUBLIC_KEY: 'not a pem' }, 'LICENSE_PUBLIC_KEY')
   rejects({ NODE_ENV: 'staging' }, 'NODE_ENV')
@@ -47,8 +50,9 @@ t.test('values are typed and normalised', async (t) => {
     PORT: '8080', LICENSE_SYNC_GRACE: '12h', ALLOWED_ORIGINS: 'chrome-extension://abc, https://admin.example',
     LICENSE_MGMT_API_URL: 'http://licenses.example/api/', LICENSE_MGMT_API_KEY: 'k',
     LICENSE_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\\nAAAA\\n-----END PUBLIC KEY-----',
-    ADMIN_EMAIL: 'Admin@Example.COM',
+    ADMIN_EMAIL: 'Admin@Example.COM', EVENT_RETENTION_DAYS: '7',
   })
+  t.equal(config.eventRetentionDays, 7)
   t.equal(config.port, 8080)
   t.equal(config.licenseSyncGraceMs, 12 * 3600 * 1000)
   t.same(config.allowedOrigins, ['chrome-extension://abc', 'https://admin.example'])

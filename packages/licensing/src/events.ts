@@ -1,4 +1,5 @@
 import type { LicenseEvent } from '@license-hub/core'
+import { listTenantEvents, type StoredEvent } from '@license-hub/db'
 import type { LicensingContext } from './context.js'
 
 /** An event as stored, streamed and sent to clients: `id` is its durable, increasing id. */
@@ -41,12 +42,16 @@ export async function publishEvent(ctx: LicensingContext, tenantId: string, even
   return published
 }
 
+/** A stored event as it went out: the row's data minus the addressee, which travels beside it. */
+export function publishedFromRow(row: StoredEvent): PublishedEvent {
+  const { userId, ...data } = row.data as PublishedEvent['data'] & { userId?: string }
+  return {
+    id: String(row.id), type: row.type as PublishedEvent['type'], tenantId: row.tenantId, timestamp: row.createdAt.toISOString(), data,
+    ...(userId ? { userId } : {}),
+  }
+}
+
 /** Events of a tenant after `afterId`, oldest first, from Postgres (the record). */
 export async function eventsAfter(ctx: Pick<LicensingContext, 'db'>, tenantId: string, afterId: string, limit = 1000): Promise<PublishedEvent[]> {
-  const rows = await ctx.db.selectFrom('events').selectAll().where('tenantId', '=', tenantId)
-    .where('id', '>', afterId).orderBy('id').limit(limit).execute()
-  return rows.map((row) => {
-    const { userId, ...data } = row.data as PublishedEvent['data'] & { userId?: string }
-    return { id: String(row.id), type: row.type as PublishedEvent['type'], tenantId, timestamp: row.createdAt.toISOString(), data, ...(userId ? { userId } : {}) }
-  })
+  return (await listTenantEvents(ctx.db, tenantId, { after: afterId, limit })).map(publishedFromRow)
 }

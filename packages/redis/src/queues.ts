@@ -9,16 +9,18 @@ export interface QueuePayloads {
   sync: { reason: 'schedule' | 'start' | 'manual'; requestedBy?: string }
   'expiry-scan': { reason: 'schedule' | 'manual' }
   'session-cleanup': { reason: 'schedule' | 'manual' }
+  'event-retention': { reason: 'schedule' | 'manual' }
 }
 
 export interface QueueResults {
   sync: SyncOutcome
   'expiry-scan': { scanned: number; expiring: number; expired: number }
   'session-cleanup': { ended: number }
+  'event-retention': { deleted: number }
 }
 
 export type QueueName = keyof QueuePayloads
-export const QUEUE_NAMES = ['sync', 'expiry-scan', 'session-cleanup'] as const satisfies readonly QueueName[]
+export const QUEUE_NAMES = ['sync', 'expiry-scan', 'session-cleanup', 'event-retention'] as const satisfies readonly QueueName[]
 
 export type TypedQueue<N extends QueueName> = Queue<QueuePayloads[N], QueueResults[N], N>
 

@@ -17,6 +17,7 @@ import licenseRoutes from './routes/licenses/index.js'
 import sessionRoutes from './routes/sessions/index.js'
 import allocationRoutes from './routes/allocation/index.js'
 import syncRoutes from './routes/sync/index.js'
+import eventRoutes from './routes/events/index.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -77,5 +78,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(allocationRoutes, { prefix: '/api/licenses' })
   await app.register(syncRoutes, { prefix: '/api/licenses' })
   await app.register(wsRoutes, { prefix: '/api/ws' })
+  await app.register(eventRoutes, { prefix: '/api/events' })
   return app
 }

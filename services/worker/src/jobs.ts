@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq'
 import type { LicenseServerClient } from '@license-hub/license-server'
-import { endLapsedSessions, scanExpiry, syncExternalLicenses, type LicensingContext } from '@license-hub/licensing'
+import { endLapsedSessions, pruneEvents, scanExpiry, syncExternalLicenses, type LicensingContext } from '@license-hub/licensing'
 import type { QueueName, QueuePayloads, QueueResults } from '@license-hub/redis'
 
 export type Processors = { [N in QueueName]: (job: Job<QueuePayloads[N], QueueResults[N], N>) => Promise<QueueResults[N]> }
@@ -25,6 +25,9 @@ export function processors(ctx: LicensingContext, client: LicenseServerClient | 
     },
     async 'session-cleanup'() {
       return { ended: await endLapsedSessions(ctx) }
+    },
+    async 'event-retention'() {
+      return pruneEvents(ctx)
     },
   }
 }

@@ -3,11 +3,12 @@ import { QUEUE_NAMES, SCHEDULED_JOB_OPTIONS, withLock, type QueueName, type Redi
 
 export type Queues = { [N in QueueName]: TypedQueue<N> }
 
-/** How often each job runs: the contract's sync every 5 minutes, the expiry scan hourly, cleanup every minute. */
+/** How often each job runs: the contract's sync every 5 minutes, the expiry scan hourly, cleanup every minute, event retention daily. */
 export const DEFAULT_SCHEDULES: Record<QueueName, number> = {
   sync: 5 * 60_000,
   'expiry-scan': 60 * 60_000,
   'session-cleanup': 60_000,
+  'event-retention': 24 * 60 * 60_000,
 }
 
 /** Long enough for a handful of upserts; bounds how long a worker that died holding it blocks the others. */

@@ -18,7 +18,7 @@ export interface StartWorkerOptions {
   redisPrefix?: string
   logger: Logger
   now?: () => Date
-  /** Job intervals in ms (tests shorten them); defaults: sync 5 min, expiry scan 1 h, cleanup 1 min. */
+  /** Job intervals in ms (tests shorten them); defaults: sync 5 min, expiry scan 1 h, cleanup 1 min, event retention 1 day. */
   schedules?: Partial<Record<QueueName, number>>
   /** How often a worker checks that every scheduler still exists (default 60 s). */
   scheduleCheckMs?: number

@@ -28,7 +28,7 @@ export async function startTestWorker(t: Teardown, options: TestWorkerOptions): 
   const worker = await startWorker({
     config, secrets: testSecrets(), redisUrl: harnessEnv().redisUrl, databaseUrl: options.databaseUrl, redisPrefix: options.redisPrefix,
     logger: log.logger, now: options.now,
-    schedules: { sync: HOUR, 'expiry-scan': HOUR, 'session-cleanup': HOUR, ...options.schedules },
+    schedules: { sync: HOUR, 'expiry-scan': HOUR, 'session-cleanup': HOUR, 'event-retention': HOUR, ...options.schedules },
     scheduleCheckMs: options.scheduleCheckMs,
     licenseServer: { connectTimeoutMs: 300, responseTimeoutMs: 300, retries: 0, retryDelayMs: 10 },
     closeDeadlineMs: 5_000,
