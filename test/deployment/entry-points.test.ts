@@ -1,0 +1,120 @@
+/**
+ * The image's entry points, without Docker: `npm run build`, then the migration, the api and the
+ * worker started from dist/ with plain `node` (no tsx, no source condition), with the commands
+ * docker-compose.yml and infra/Dockerfile give them, against a real Postgres and redis-server.
+ */
+import t from 'tap'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp } from 'node:fs/promises'
+import { join } from 'node:path'
+import { freePort, startRedis } from '@license-hub/local-servers'
+import { createQueue, createQueueEvents, queueConnection, redisKeys } from '@license-hub/redis'
+import { testSecrets } from '../helpers/app.js'
+import { createTestDatabase } from '../helpers/context.js'
+import { harnessEnv } from '../helpers/env.js'
+import { composeFile, dockerfileCmd, repoRoot } from '../helpers/compose.js'
+
+type Teardown = { teardown: (fn: () => unknown) => void }
+
+interface Started { child: ChildProcess; output: () => string; exited: Promise<number | null> }
+
+function start(t: Teardown, command: string[], env: NodeJS.ProcessEnv): Started {
+  const [bin, ...args] = command
+  // The image runs `node …` from /app, the repository root; no tsx loader, no license-hub-src condition.
+  const child = spawn(bin === 'node' ? process.execPath : bin!, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout!.on('data', (d: Buffer) => { output += d.toString() })
+  child.stderr!.on('data', (d: Buffer) => { output += d.toString() })
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  t.teardown(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    await exited
+  })
+  return { child, output: () => output, exited }
+}
+
+async function until(what: string, check: () => Promise<boolean>, started: Started[], timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check().catch(() => false))) {
+    const dead = started.find((s) => s.child.exitCode !== null)
+    if (dead || Date.now() > deadline) {
+      throw new Error(`${what} did not happen:\n${started.map((s) => s.output()).join('\n---\n')}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+}
+
+t.test('the api, the worker and the migration run from dist/ with the image\'s commands', { timeout: 300_000 }, async (t) => {
+  const build = spawn('npm', ['run', 'build'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] })
+  let buildOutput = ''
+  build.stdout.on('data', (d: Buffer) => { buildOutput += d.toString() })
+  build.stderr.on('data', (d: Buffer) => { buildOutput += d.toString() })
+  const built = await new Promise<number | null>((resolve) => build.once('exit', resolve))
+  t.equal(built, 0, `npm run build succeeds${built === 0 ? '' : `:\n${buildOutput}`}`)
+  if (built !== 0) return
+
+  const services = composeFile().services
+  const command = (name: string) => services[name]!.command as string[]
+  t.same(command('api1'), dockerfileCmd(), 'the api service runs the image\'s default command')
+
+  // A redis-server of this test's own: the processes use the default key prefix, as in production.
+  const redis = await startRedis({ dataDir: await mkdtemp(join(harnessEnv().tmp, 'entry-points-')) })
+  t.teardown(() => redis.stop())
+  const { url: databaseUrl } = await createTestDatabase(t, { empty: true })
+  const secrets = testSecrets()
+  const port = await freePort()
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH, HOME: process.env.HOME,
+    NODE_ENV: 'production', LOG_LEVEL: 'info', DATABASE_URL: databaseUrl, REDIS_URL: redis.url,
+    JWT_SECRET: secrets.jwtSecret, LICENSE_PRIVATE_KEY: secrets.licensePrivateKey, LICENSE_PUBLIC_KEY: secrets.licensePublicKey,
+    ADMIN_EMAIL: 'admin@example.test', ADMIN_PASSWORD: 'admin-password',
+  }
+
+  const migrate = start(t, command('migrate'), env)
+  const migrated = await migrate.exited
+  t.equal(migrated, 0, `the migration exits 0 on an empty database${migrated === 0 ? '' : `:\n${migrate.output()}`}`)
+  t.match(migrate.output(), /migrations applied/, 'it applied the migrations')
+
+  const api = start(t, command('api1'), { ...env, PORT: String(port) })
+  const worker = start(t, command('worker'), env)
+  await until('/ready', async () => (await fetch(`http://127.0.0.1:${port}/ready`)).ok, [api, worker])
+  t.same(await (await fetch(`http://127.0.0.1:${port}/ready`)).json(), { status: 'ok', postgres: 'up', redis: 'up' })
+  await until('worker start', async () => /worker started/.test(worker.output()), [api, worker])
+
+  const login = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'admin@example.test', password: 'admin-password' }),
+  })
+  t.equal(login.status, 200, 'the seeded admin logs in')
+  const { token } = await login.json() as { token: string }
+  t.type(token, 'string')
+
+  // The seat scripts are .lua files read from dist/ at run time: taking a seat proves they were copied.
+  const seat = await fetch(`http://127.0.0.1:${port}/api/licenses/create-session`, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ deviceId: 'entry-point-test' }),
+  })
+  t.equal(seat.status, 201, `a seat is taken${seat.status === 201 ? '' : `: ${await seat.text()}`}`)
+
+  // The worker from dist/ consumes the queues the api produces.
+  const keys = redisKeys()
+  const producer = queueConnection(redis.url, 'queue-producer')
+  const listener = queueConnection(redis.url, 'queue-worker')
+  const queue = createQueue('session-cleanup', producer, keys)
+  const events = createQueueEvents('session-cleanup', listener, keys)
+  t.teardown(async () => {
+    await Promise.allSettled([queue.close(), events.close()])
+    producer.disconnect()
+    listener.disconnect()
+  })
+  await events.waitUntilReady()
+  const job = await queue.add('session-cleanup', { reason: 'manual' })
+  const result = await job.waitUntilFinished(events, 30_000)
+  t.same(result, { ended: 0 }, 'a cleanup job runs on the worker and finds the live seat still held')
+
+  for (const [name, proc] of [['api', api], ['worker', worker]] as const) {
+    proc.child.kill('SIGTERM')
+    t.equal(await proc.exited, 0, `the ${name} stops cleanly on SIGTERM`)
+    t.notMatch(proc.output(), secrets.jwtSecret, `the ${name}'s log holds no secret`)
+  }
+})
