@@ -1,14 +1,74 @@
-/** `npm run bench`: every benchmark in turn, each printing its figures and ratios. */
-import { spawnSync } from 'node:child_process'
-import { readdirSync } from 'node:fs'
+/**
+ * `npm run bench [-- --quick] [names…]`: starts one Postgres and one redis-server, runs every
+ * bench/*.bench.ts (or those whose name matches) in its own process, prints each figure with its
+ * ratio to a baseline measured in the same run, and writes them all to bench/results/latest.json
+ * (`--quick`: a short run that checks every benchmark works, written to bench/results/quick.json).
+ */
+import { spawn } from 'node:child_process'
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, totalmem, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startBenchServers } from './lib/servers.js'
+import type { BenchResult } from './lib/report.js'
 
-const only = process.argv.slice(2)
-const benches = readdirSync(new URL('.', import.meta.url)).filter((f) => f.endsWith('.bench.ts'))
+const args = process.argv.slice(2)
+const quick = args.includes('--quick')
+const only = args.filter((a) => !a.startsWith('--'))
+const here = new URL('.', import.meta.url).pathname
+const benches = readdirSync(here).filter((f) => f.endsWith('.bench.ts'))
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o))).sort()
-let failed = 0
-for (const file of benches) {
-  console.log(`\n# ${file}`)
-  const result = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=license-hub-src', new URL(file, import.meta.url).pathname], { stdio: 'inherit' })
-  if (result.status !== 0) failed++
+
+function runBench(file: string, env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=license-hub-src', join(here, file)], { stdio: 'inherit', env })
+    child.on('close', (code) => resolve(code ?? 1))
+  })
 }
-process.exit(failed ? 1 : 0)
+
+const started = Date.now()
+const servers = await startBenchServers()
+const stop = async () => { await servers.stop() }
+process.once('SIGINT', () => { void stop().finally(() => process.exit(130)) })
+const resultsFile = join(servers.dir, 'results.jsonl')
+const failed: string[] = []
+try {
+  for (const file of benches) {
+    console.log(`\n# ${file}${quick ? ' (quick)' : ''}`)
+    const code = await runBench(file, {
+      ...process.env, BENCH_QUICK: quick ? '1' : '', BENCH_POSTGRES_URL: servers.postgresUrl, BENCH_REDIS_URL: servers.redisUrl,
+      BENCH_RESULTS: resultsFile, BENCH_TMP: servers.dir, NODE_ENV: undefined, LOG_LEVEL: undefined,
+    })
+    if (code !== 0) failed.push(file)
+  }
+} finally {
+  let lines: string[] = []
+  try { lines = readFileSync(resultsFile, 'utf8').split('\n').filter(Boolean) } catch { /* no figures */ }
+  await stop()
+  const results = lines.map((line) => JSON.parse(line) as BenchResult)
+  const benchmarks = Object.fromEntries(results.map(({ name, ...figures }) => [name, figures]))
+  const cpu = cpus()
+  const out = {
+    date: new Date().toISOString(),
+    quick,
+    machine: { cpus: cpu.length, model: cpu[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
+    durationSec: Math.round((Date.now() - started) / 1000),
+    benchmarks,
+  }
+  const dir = join(here, 'results')
+  mkdirSync(dir, { recursive: true })
+  const path = join(dir, quick ? 'quick.json' : 'latest.json')
+  if (only.length === 0 || quick) writeFileSync(path, `${JSON.stringify(out, null, 2)}\n`)
+  else writeFileSync(join(tmpdir(), 'license-hub-bench-partial.json'), `${JSON.stringify(out, null, 2)}\n`)
+  console.log('\n# summary')
+  for (const r of results) {
+    const goal = r.goal ? `  goal ${r.goal} ${r.met ? 'met' : 'NOT MET'}` : ''
+    console.log(`${r.name.padEnd(34)} ${fmt(r.value)} ${r.unit.padEnd(12)} ratio ${r.ratio === null ? '-' : r.ratio.toFixed(2)}${goal}`)
+  }
+  console.log(`${results.length} figures in ${out.durationSec} s${failed.length ? `; FAILED: ${failed.join(', ')}` : ''}`)
+  rmSync(servers.dir, { recursive: true, force: true })
+}
+process.exit(failed.length ? 1 : 0)
+
+function fmt(n: number): string {
+  return (Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(2)).padStart(10)
+}

@@ -6,6 +6,14 @@ export async function insertUser(db: Db, user: NewUser): Promise<User> {
   return db.insertInto('users').values(user).returningAll().executeTakeFirstOrThrow()
 }
 
+/** Inserts many users in one statement (seeding, benchmarks); returns them in the given order. */
+export async function insertUsers(db: Db, users: NewUser[]): Promise<User[]> {
+  if (users.length === 0) return []
+  const rows = await db.insertInto('users').values(users).returningAll().execute()
+  const byEmail = new Map(rows.map((row) => [row.email, row]))
+  return users.map((user) => byEmail.get(user.email)!)
+}
+
 export async function findUserByEmail(db: Db, email: string): Promise<User | undefined> {
   return db.selectFrom('users').selectAll().where(sql<string>`lower(email)`, '=', email.toLowerCase()).executeTakeFirst()
 }

@@ -1,0 +1,109 @@
+/**
+ * 5. Fan-out: 10,000 sockets of one tenant on one api node; an event published as the worker
+ *    publishes it (publishEvent: Postgres, stream, pub/sub), from publish to receipt at every
+ *    client, against a bare `ws` server broadcasting the same bytes from a Redis channel to the
+ *    same client process. Goals: p99 <= 1.25x the bare broadcast's, memory per idle socket <= 1.5x.
+ */
+import { performance } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { pino } from 'pino'
+import { loadConfig } from '@license-hub/config'
+import { createRedis, redisKeys } from '@license-hub/redis'
+import { publishEvent, type LicensingContext } from '@license-hub/licensing'
+import { seed } from './lib/fixtures.js'
+import { benchDatabase } from './lib/servers.js'
+import { startApi, startBare } from './lib/api.js'
+import { benchFile, startChild, type Child } from './lib/child.js'
+import { quick, record } from './lib/report.js'
+
+const SOCKETS = quick ? 200 : 10_000
+const EVENTS = quick ? 3 : 20
+const CHANNEL = 'bench:bare-fanout'
+const clock = () => performance.timeOrigin + performance.now()
+
+const { databaseUrl, redisUrl } = await benchDatabase()
+const seeded = await seed(databaseUrl, redisUrl, { users: SOCKETS, webrtcMaxUsers: 25 })
+const redis = createRedis(redisUrl, 'command')
+const ctx: LicensingContext = {
+  config: loadConfig(seeded.env), secrets: { jwtSecret: seeded.env.JWT_SECRET!, licensePrivateKey: seeded.keys.privateKey, licensePublicKey: seeded.keys.publicKey },
+  db: seeded.db, redis, keys: redisKeys(), log: pino({ level: 'silent' }), now: () => new Date(),
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
+}
+
+/** Opens the sockets, measures memory per socket, sends EVENTS events; returns latencies (ms) and bytes per socket. */
+async function measure(server: Child, urls: string[], send: (k: number) => Promise<{ id: string; at: number }>) {
+  const clients = startChild(benchFile('ws-clients.ts'))
+  try {
+    await clients.next('ready')
+    await sleep(500)
+    const before = server.rss()
+    clients.send({ type: 'open', urls })
+    const opened = await clients.next<{ open: number; failed: number }>('opened', 300_000)
+    if (opened.failed > 0 || opened.open !== urls.length) throw new Error(`${opened.failed} of ${urls.length} sockets did not open`)
+    await sleep(quick ? 200 : 2000)
+    const perSocket = (server.rss() - before) / urls.length
+    const sent: { id: string; at: number }[] = []
+    // The first event warms the path up and is not counted.
+    for (let k = 0; k <= EVENTS; k++) {
+      const event = await send(k)
+      if (k > 0) sent.push(event)
+      await sleep(quick ? 100 : 400)
+    }
+    await sleep(500)
+    clients.send({ type: 'collect' })
+    const { arrivals, sample } = await clients.next<{ arrivals: Record<string, number[]>; sample: string }>('arrivals')
+    const latencies: number[] = []
+    for (const { id, at } of sent) {
+      const got = arrivals[id] ?? []
+      if (got.length !== urls.length) throw new Error(`event ${id} reached ${got.length} of ${urls.length} sockets`)
+      for (const t of got) latencies.push(t - at)
+    }
+    clients.send({ type: 'close' })
+    await clients.next('closed')
+    return { latencies: latencies.sort((a, b) => a - b), perSocket, sample }
+  } finally {
+    await clients.stop()
+  }
+}
+
+const api = await startApi({ ...seeded.env, BENCH_WS_PER_TENANT: String(SOCKETS * 2) })
+let bare: Awaited<ReturnType<typeof startBare>> | undefined
+try {
+  const wsBase = api.url.replace(/^http/, 'ws')
+  const hub = await measure(api.child, seeded.users.map((u) => `${wsBase}/ws/license?token=${u.token}`), async () => {
+    const at = clock()
+    const event = await publishEvent(ctx, seeded.tenantId, { type: 'license_updated', data: { changes: ['organizationName'], severity: 'info', message: 'Your license was updated' } })
+    return { id: event.id, at }
+  })
+  await api.child.stop()
+
+  bare = await startBare('ws', { BENCH_REDIS_URL: redisUrl, BENCH_CHANNEL: CHANNEL })
+  const shape = JSON.parse(hub.sample) as Record<string, unknown>
+  const plain = await measure(bare.child, seeded.users.map(() => bare!.url), async (k) => {
+    const id = `bare-${k}`
+    const payload = JSON.stringify({ ...shape, id })
+    const at = clock()
+    await redis.publish(CHANNEL, payload)
+    return { id, at }
+  })
+
+  const p99 = percentile(hub.latencies, 0.99)
+  const bareP99 = percentile(plain.latencies, 0.99)
+  record({
+    name: 'fanout-p99', value: p99, unit: 'ms', baseline: bareP99, ratio: p99 / bareP99, p99, baselineP99: bareP99,
+    goal: '<= 1.25x bare', met: p99 <= 1.25 * bareP99, sockets: SOCKETS, events: EVENTS,
+    p50: percentile(hub.latencies, 0.5), baselineP50: percentile(plain.latencies, 0.5),
+  })
+  record({
+    name: 'fanout-memory-per-socket', value: hub.perSocket / 1024, unit: 'KiB', baseline: plain.perSocket / 1024,
+    ratio: hub.perSocket / plain.perSocket, p99: null, goal: '<= 1.5x bare', met: hub.perSocket <= 1.5 * plain.perSocket, sockets: SOCKETS,
+  })
+} finally {
+  await api.child.stop()
+  await bare?.child.stop()
+  await redis.quit()
+  await seeded.db.destroy()
+}

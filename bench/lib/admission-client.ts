@@ -1,0 +1,37 @@
+/**
+ * The admission benchmark's load generator, in its own process: each round sends one
+ * create-session per user, all at once, spread over the api nodes, counts the seats granted,
+ * then gives them back.
+ */
+import { Agent, request } from 'undici'
+
+interface Job { urls: string[]; tokens: string[]; rounds: number }
+
+const agent = new Agent({ connections: 1200, pipelining: 1, keepAliveTimeout: 60_000 })
+
+async function post(url: string, path: string, token: string, body: unknown): Promise<{ status: number; body: Record<string, unknown>; ms: number }> {
+  const started = performance.now()
+  const res = await request(`${url}${path}`, {
+    method: 'POST', dispatcher: agent, body: JSON.stringify(body),
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+  })
+  const json = await res.body.json() as Record<string, unknown>
+  return { status: res.statusCode, body: json, ms: performance.now() - started }
+}
+
+process.on('message', async (job: Job) => {
+  const rounds: { granted: number; refused: number; other: number; p99: number; ms: number }[] = []
+  for (let round = 0; round < job.rounds; round++) {
+    const started = performance.now()
+    const answers = await Promise.all(job.tokens.map((token, i) =>
+      post(job.urls[i % job.urls.length]!, '/api/licenses/create-session', token, { deviceId: `round-${round}` }).then((a) => ({ ...a, token, url: job.urls[i % job.urls.length]! }))))
+    const ms = performance.now() - started
+    const granted = answers.filter((a) => a.status === 201)
+    const refused = answers.filter((a) => a.status === 403 && a.body.code === 'USER_LIMIT_REACHED').length
+    const latencies = answers.map((a) => a.ms).sort((a, b) => a - b)
+    rounds.push({ granted: granted.length, refused, other: answers.length - granted.length - refused, p99: latencies[Math.floor(latencies.length * 0.99)]!, ms })
+    await Promise.all(granted.map((a) => post(a.url, '/api/licenses/end-session', a.token, { sessionId: a.body.sessionId })))
+  }
+  process.send?.({ type: 'result', rounds }, () => process.exit(0))
+})
+process.send?.({ type: 'ready' })

@@ -1,0 +1,35 @@
+/**
+ * The baselines, each in its own process: `http`, a bare Fastify answering a small JSON body to
+ * GET and POST; `ws`, a bare `ws` server that broadcasts what it receives on a Redis channel to
+ * every client, as the same bytes.
+ */
+import Fastify from 'fastify'
+import { WebSocketServer, type WebSocket } from 'ws'
+import { Redis } from 'ioredis'
+
+const mode = process.env.BENCH_BARE ?? 'http'
+
+if (mode === 'http') {
+  const app = Fastify()
+  const answer = { valid: true, expiresAt: new Date(0).toISOString(), activeSessions: 1, webrtcMaxUsers: 25 }
+  app.get('/bare', async () => answer)
+  app.post('/bare', async () => answer)
+  const url = await app.listen({ port: Number(process.env.BENCH_PORT ?? 0), host: '127.0.0.1' })
+  process.send?.({ type: 'ready', url })
+} else {
+  const sockets = new Set<WebSocket>()
+  const server = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false })
+  server.on('connection', (socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+  await new Promise<void>((resolve) => server.once('listening', resolve))
+  const subscriber = new Redis(process.env.BENCH_REDIS_URL!)
+  await subscriber.subscribe(process.env.BENCH_CHANNEL!)
+  subscriber.on('message', (_channel: string, message: string) => {
+    for (const socket of sockets) socket.send(message)
+  })
+  const port = (server.address() as { port: number }).port
+  process.send?.({ type: 'ready', url: `ws://127.0.0.1:${port}` })
+}
+process.on('SIGTERM', () => process.exit(0))

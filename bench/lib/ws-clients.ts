@@ -1,0 +1,50 @@
+/**
+ * The fan-out benchmark's clients, in a process of their own: opens sockets, notes when each
+ * message arrives (by its `id`), and hands the arrival times to its parent.
+ */
+import { performance } from 'node:perf_hooks'
+import WebSocket from 'ws'
+
+const sockets: WebSocket[] = []
+const arrivals = new Map<string, number[]>()
+const clock = () => performance.timeOrigin + performance.now()
+
+function open(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new WebSocket(url, { perMessageDeflate: false })
+    socket.on('message', (data) => {
+      const at = clock()
+      const text = data.toString()
+      const match = /"id":"([^"]+)"/.exec(text)
+      if (!match) return
+      let list = arrivals.get(match[1]!)
+      if (!list) arrivals.set(match[1]!, list = [])
+      list.push(at)
+      sample ??= text
+    })
+    socket.once('open', () => { sockets.push(socket); resolve(true) })
+    socket.once('error', () => resolve(false))
+    socket.once('close', () => resolve(false))
+  })
+}
+
+let sample: string | undefined
+
+process.on('message', async (message: { type: string; urls?: string[] }) => {
+  if (message.type === 'open') {
+    const urls = message.urls!
+    let failed = 0
+    for (let i = 0; i < urls.length; i += 200) {
+      const opened = await Promise.all(urls.slice(i, i + 200).map(open))
+      failed += opened.filter((ok) => !ok).length
+    }
+    process.send?.({ type: 'opened', open: sockets.length, failed })
+  } else if (message.type === 'collect') {
+    process.send?.({ type: 'arrivals', arrivals: Object.fromEntries(arrivals), sample })
+    arrivals.clear()
+  } else if (message.type === 'close') {
+    for (const socket of sockets.splice(0)) socket.terminate()
+    process.send?.({ type: 'closed' })
+  }
+})
+process.send?.({ type: 'ready' })
