@@ -1,5 +1,6 @@
 import t from 'tap'
-import { publishEvent, type PublishedEvent } from '@license-hub/licensing'
+import type { PublishedEvent } from '@license-hub/contract'
+import { publishEvent } from '@license-hub/licensing'
 import { buildTestApp, type TestApp } from '../helpers/app.js'
 import { createTestUser } from '../helpers/users.js'
 import { connect, licenseExpired, licenseUpdated } from './ws-client.js'

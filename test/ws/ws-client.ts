@@ -1,6 +1,7 @@
 import { WebSocket, type ClientOptions } from 'ws'
 import type { FastifyInstance } from 'fastify'
-import type { LicenseEvent } from '@license-hub/core'
+import { Value } from 'typebox/value'
+import { ServerMessage as ServerMessageSchema, type LicenseEvent } from '@license-hub/contract'
 import { licenseEvents, type LicenseEventMessage, type LicenseEventsOptions } from '@license-hub/client'
 
 type Teardown = { teardown: (fn: () => unknown) => void }
@@ -55,7 +56,9 @@ export async function connect(t: Teardown, target: FastifyInstance | string, opt
   const queue: ServerMessage[] = []
   const waiters: Array<(message: ServerMessage) => void> = []
   ws.on('message', (data) => {
-    const message = JSON.parse(data.toString()) as ServerMessage
+    const parsed = JSON.parse(data.toString()) as ServerMessage
+    // A message outside the contract's schema reaches the test as one no assertion accepts.
+    const message = Value.Check(ServerMessageSchema, parsed) ? parsed : { type: 'off-contract', message: parsed }
     received.push(message)
     const waiter = waiters.shift()
     if (waiter) waiter(message)

@@ -7,3 +7,7 @@ export * from './schemas/license-admin.js'
 export * from './schemas/session.js'
 export * from './sync.js'
 export * from './schemas/events.js'
+export * from './schemas/ws.js'
+export {
+  CLOSE_CODES, LICENSE_EVENT_TYPES, SESSION_END_REASONS, SEVERITIES, isLicenseEventType, type CloseCode, type LicenseEventType,
+} from './ws/constants.js'

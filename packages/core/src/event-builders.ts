@@ -1,4 +1,4 @@
-import type { LicenseEvent, SessionEndReason } from './events.js'
+import type { LicenseEvent, SessionEndReason } from '@license-hub/contract'
 
 export const USAGE_WARNING_RATIO = 0.8
 export const LICENSE_EXPIRING_DAYS = 30
@@ -23,6 +23,16 @@ export function usageEvent(
   }
   const message = `WebRTC Extension usage is at ${percent}% (${activeSessions} of ${webrtcMaxUsers} users)`
   return { type: kind, data: { ...usage, severity: 'warning', message } }
+}
+
+/**
+ * The one license_expired event. `expiredAt` is the license's expiry date when that has passed,
+ * else now (a license expired by its status, with a later, missing or unreadable date).
+ */
+export function expiredEvent(expiresAt: string | null, now: Date): LicenseEvent<'license_expired'> {
+  const date = expiresAt === null ? NaN : Date.parse(expiresAt)
+  const expiredAt = new Date(Number.isNaN(date) ? now.getTime() : Math.min(date, now.getTime()))
+  return { type: 'license_expired', data: { expiredAt: expiredAt.toISOString(), severity: 'error', message: 'Your license has expired' } }
 }
 
 export function expiringEvent(expiresAt: Date, now: Date): LicenseEvent<'license_expiring'> {

@@ -1,5 +1,6 @@
 import type { Features } from './features.js'
-import type { LicenseEvent } from './events.js'
+import type { LicenseEvent } from '@license-hub/contract'
+import { expiredEvent } from './event-builders.js'
 
 export interface LicenseSnapshot {
   status: string
@@ -19,8 +20,7 @@ export function diffLicense(before: LicenseSnapshot | null, after: LicenseSnapsh
   const events: LicenseDiffEvent[] = []
   const expired = isExpired(after, now) && !(before && isExpired(before, now))
   if (expired) {
-    const expiredAt = new Date(Math.min(expiryTime(after.expiresAt), now.getTime()))
-    events.push({ type: 'license_expired', data: { expiredAt: expiredAt.toISOString(), severity: 'error', message: 'Your license has expired' } })
+    events.push(expiredEvent(after.expiresAt, now))
   }
   // The expiry event already tells the client about the status and date that expired the license.
   const changes = FIELDS.filter((field) => !before || !sameField(field, before, after)).filter(

@@ -1,6 +1,8 @@
 import t from 'tap'
+import { Value } from 'typebox/value'
+import { LICENSE_EVENT_TYPES, LicenseEventDataSchemas, isLicenseEventType, type LicenseEvent } from '@license-hub/contract'
 import {
-  LICENSE_EVENT_TYPES, USAGE_WARNING_RATIO, expiringEvent, isLicenseEventType, sessionEndedEvent, usageEvent, usageLevel, usagePercent,
+  USAGE_WARNING_RATIO, diffLicense, expiredEvent, expiringEvent, sessionEndedEvent, usageEvent, usageLevel, usagePercent,
 } from '../src/index.js'
 
 t.test('the event names are the contract\'s', async (t) => {
@@ -49,4 +51,29 @@ t.test('session_ended explains each reason', async (t) => {
   t.equal(sessionEndedEvent('s-1', 'logout').data.severity, 'info')
   const messages = (['forced', 'revoked', 'expired', 'allocation', 'logout'] as const).map((r) => sessionEndedEvent('s', r).data.message)
   t.equal(new Set(messages).size, 5)
+})
+
+t.test('license_expired is dated by the license, or now when that has not passed or cannot be read', async (t) => {
+  const now = new Date('2025-06-01T12:00:00.000Z')
+  t.same(expiredEvent('2025-05-01T00:00:00.000Z', now), {
+    type: 'license_expired', data: { expiredAt: '2025-05-01T00:00:00.000Z', severity: 'error', message: 'Your license has expired' },
+  })
+  t.equal(expiredEvent('2025-07-01T00:00:00.000Z', now).data.expiredAt, now.toISOString())
+  t.equal(expiredEvent(null, now).data.expiredAt, now.toISOString())
+  t.equal(expiredEvent('not a date', now).data.expiredAt, now.toISOString())
+})
+
+t.test('every event core builds has the data the contract defines for its type', async (t) => {
+  const now = new Date('2025-06-01T12:00:00.000Z')
+  const snapshot = {
+    status: 'active', expiresAt: '2026-01-01T00:00:00.000Z', maxUsers: 5, webrtcMaxUsers: 5, licenseTypeId: 2,
+    organizationName: 'Acme', features: { calls: true, sms: false },
+  }
+  const events: LicenseEvent[] = [
+    usageEvent('usage_limit_warning', 4, 5), usageEvent('usage_limit_exceeded', 6, 5), expiringEvent(new Date('2025-06-10T00:00:00.000Z'), now),
+    expiredEvent(null, now), sessionEndedEvent('8e4b3c52-4a4e-4c3c-9c1c-0c8f2d1f6d11', 'allocation'),
+    ...diffLicense(snapshot, { ...snapshot, status: 'expired', maxUsers: 3, features: { calls: false, sms: true } }, now),
+  ]
+  t.same(new Set(events.map((e) => e.type)), new Set(LICENSE_EVENT_TYPES))
+  for (const event of events) t.ok(Value.Check(LicenseEventDataSchemas[event.type], event.data), event.type)
 })

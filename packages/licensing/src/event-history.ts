@@ -1,3 +1,4 @@
+import type { EventHistoryPage, LicenseEventMessage } from '@license-hub/contract'
 import { deleteEventsBefore, listTenantEvents } from '@license-hub/db'
 import type { LicensingContext } from './context.js'
 import { publishedFromRow } from './events.js'
@@ -8,21 +9,6 @@ export interface EventHistoryQuery {
   type?: string
 }
 
-/** A server message exactly as the WebSocket sent it (the addressee of a session_ended is not part of it). */
-export interface EventMessage {
-  id: string
-  type: string
-  tenantId: string
-  timestamp: string
-  data: Record<string, unknown>
-}
-
-export interface EventHistoryPage {
-  events: EventMessage[]
-  /** The last id returned, or null when nothing follows it. */
-  next: string | null
-}
-
 export const EVENT_PAGE_DEFAULT = 100
 export const EVENT_PAGE_MAX = 500
 
@@ -31,9 +17,10 @@ export async function eventHistory(ctx: Pick<LicensingContext, 'db'>, tenantId: 
   const limit = query.limit ?? EVENT_PAGE_DEFAULT
   // One more than asked says whether anything follows the page.
   const rows = await listTenantEvents(ctx.db, tenantId, { after: query.after, type: query.type, limit: limit + 1 })
+  // The addressee of a session_ended is not part of the message.
   const page = rows.slice(0, limit).map((row) => {
     const { id, type, tenantId: tenant, timestamp, data } = publishedFromRow(row)
-    return { id, type, tenantId: tenant, timestamp, data: data as Record<string, unknown> }
+    return { id, type, tenantId: tenant, timestamp, data } as LicenseEventMessage
   })
   return { events: page, next: rows.length > limit ? page[page.length - 1]!.id : null }
 }

@@ -1,8 +1,8 @@
 import { sql } from 'kysely'
-import type { LicenseEvent } from '@license-hub/core'
+import type { LicenseEvent, PublishedEvent } from '@license-hub/contract'
 import { lockForTransaction } from '@license-hub/db'
 import type { LicensingContext } from './context.js'
-import { publishEvent, type PublishedEvent } from './events.js'
+import { publishEvent } from './events.js'
 
 /**
  * Publishes a license event at most once per license (or once per license and UTC day), however

@@ -1,17 +1,6 @@
-import type { LicenseEvent } from '@license-hub/core'
+import type { LicenseEvent, PublishedEvent } from '@license-hub/contract'
 import { listTenantEvents, type StoredEvent } from '@license-hub/db'
 import type { LicensingContext } from './context.js'
-
-/** An event as stored, streamed and sent to clients: `id` is its durable, increasing id. */
-export interface PublishedEvent {
-  id: string
-  type: LicenseEvent['type']
-  tenantId: string
-  timestamp: string
-  data: LicenseEvent['data']
-  /** Set for session_ended: only that user's connections receive it. */
-  userId?: string
-}
 
 /** How many recent events a tenant's Redis stream keeps for fast replay; older ones come from Postgres. */
 export const EVENT_STREAM_LENGTH = 1000
@@ -25,10 +14,10 @@ export async function publishEvent(ctx: LicensingContext, tenantId: string, even
   const row = await ctx.db.insertInto('events')
     .values({ tenantId, type: event.type, data: JSON.stringify(userId ? { ...event.data, userId } : event.data) })
     .returning(['id', 'createdAt']).executeTakeFirstOrThrow()
-  const published: PublishedEvent = {
+  const published = {
     id: String(row.id), type: event.type, tenantId, timestamp: row.createdAt.toISOString(), data: event.data,
     ...(userId ? { userId } : {}),
-  }
+  } as PublishedEvent
   const payload = JSON.stringify(published)
   try {
     await ctx.redis.multi()
@@ -45,10 +34,8 @@ export async function publishEvent(ctx: LicensingContext, tenantId: string, even
 /** A stored event as it went out: the row's data minus the addressee, which travels beside it. */
 export function publishedFromRow(row: StoredEvent): PublishedEvent {
   const { userId, ...data } = row.data as PublishedEvent['data'] & { userId?: string }
-  return {
-    id: String(row.id), type: row.type as PublishedEvent['type'], tenantId: row.tenantId, timestamp: row.createdAt.toISOString(), data,
-    ...(userId ? { userId } : {}),
-  }
+  const event = { id: String(row.id), type: row.type, tenantId: row.tenantId, timestamp: row.createdAt.toISOString(), data, ...(userId ? { userId } : {}) }
+  return event as PublishedEvent
 }
 
 /** Events of a tenant after `afterId`, oldest first, from Postgres (the record). */

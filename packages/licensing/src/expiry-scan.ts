@@ -1,4 +1,4 @@
-import { expiringEvent, isExpired, LICENSE_EXPIRING_DAYS, type LicenseEvent } from '@license-hub/core'
+import { expiredEvent, expiringEvent, isExpired, LICENSE_EXPIRING_DAYS } from '@license-hub/core'
 import { listTenants } from '@license-hub/db'
 import type { LicensingContext } from './context.js'
 import { publishLicenseEventOnce } from './events-once.js'
@@ -12,10 +12,6 @@ export interface ExpiryScanOutcome {
   expiring: number
   /** license_expired events published now (each license once). */
   expired: number
-}
-
-export function expiredEvent(expiredAt: Date): LicenseEvent<'license_expired'> {
-  return { type: 'license_expired', data: { expiredAt: expiredAt.toISOString(), severity: 'error', message: 'Your license has expired' } }
 }
 
 /**
@@ -32,8 +28,7 @@ export async function scanExpiry(ctx: LicensingContext): Promise<ExpiryScanOutco
     outcome.scanned++
     const expiresAt = license.expiresAt ? new Date(license.expiresAt) : null
     if (isExpired({ status: license.status.toLowerCase(), expiresAt: license.expiresAt }, now)) {
-      const at = expiresAt && expiresAt.getTime() <= now.getTime() ? expiresAt : now
-      if (await publishLicenseEventOnce(ctx, tenant.id, license.id, expiredEvent(at), 'ever')) {
+      if (await publishLicenseEventOnce(ctx, tenant.id, license.id, expiredEvent(license.expiresAt, now), 'ever')) {
         outcome.expired++
         // The license in force may now be another one (an older local license still valid).
         await invalidateLicenseCache(ctx, tenant.id)

@@ -1,7 +1,8 @@
 import type { LicenseSummary } from '@license-hub/contract'
 import { diffLicense, type LicenseDiffEvent, type LicenseSnapshot } from '@license-hub/core'
 import type { LicensingContext } from './context.js'
-import { publishEvent, type PublishedEvent } from './events.js'
+import type { PublishedEvent } from '@license-hub/contract'
+import { publishEvent } from './events.js'
 import { publishLicenseEventOnce } from './events-once.js'
 import { invalidateLicenseCache, resolveFromDatabase } from './license-resolution.js'
 

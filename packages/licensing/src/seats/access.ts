@@ -1,13 +1,9 @@
 import { AppError, type LicenseSummary } from '@license-hub/contract'
-import type { LicenseEvent } from '@license-hub/core'
+import { expiredEvent } from '@license-hub/core'
 import { findUser, type User } from '@license-hub/db'
 import type { LicensingContext } from '../context.js'
 import { publishLicenseEventOnce } from '../events-once.js'
 import { assertWebrtcAccess, resolveLicense } from '../license-resolution.js'
-
-function expiredEvent(license: LicenseSummary, now: Date): LicenseEvent<'license_expired'> {
-  return { type: 'license_expired', data: { expiredAt: license.expiresAt ?? now.toISOString(), severity: 'error', message: 'Your license has expired' } }
-}
 
 export interface Access {
   license: LicenseSummary
@@ -28,7 +24,7 @@ export async function checkAccess(ctx: LicensingContext, tenantId: string, userI
     assertWebrtcAccess(summary, user, now)
   } catch (err) {
     if (err instanceof AppError && err.code === 'LICENSE_EXPIRED') {
-      await publishLicenseEventOnce(ctx, tenantId, summary.id, expiredEvent(summary, now))
+      await publishLicenseEventOnce(ctx, tenantId, summary.id, expiredEvent(summary.expiresAt, now))
     }
     throw err
   }

@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { WebSocket, RawData } from 'ws'
+import { CLOSE_CODES, type ClientMessage, type PongMessage } from '@license-hub/contract'
 import type { LicensingContext } from '@license-hub/licensing'
 import { encodeEvent, type Client, type WsHub } from './hub.js'
 import { missedEvents } from './replay.js'
-import { CLOSE, type WsHubOptions } from './options.js'
+import type { WsHubOptions } from './options.js'
 
 export interface ConnectionQuery {
   token?: string
@@ -32,7 +33,7 @@ export function acceptConnection(app: FastifyInstance, hub: WsHub, options: WsHu
   const user = token ? app.verifyToken(token) : undefined
   if (!token || !user) {
     request.log.info({ reason: token ? 'invalid token' : 'no token' }, 'WebSocket refused')
-    socket.close(CLOSE.policy, 'Invalid or expired token')
+    socket.close(CLOSE_CODES.badToken, 'Invalid or expired token')
     return
   }
   const client: Client = { socket, user, alive: true }
@@ -42,7 +43,7 @@ export function acceptConnection(app: FastifyInstance, hub: WsHub, options: WsHu
   const admission = hub.admit(client)
   if (admission !== 'ok') {
     request.log.warn({ tenantId: user.tenantId, reason: admission }, 'WebSocket refused')
-    socket.close(admission === 'draining' ? CLOSE.goingAway : CLOSE.tryAgainLater, admission === 'draining' ? 'Server shutting down' : 'Too many connections')
+    socket.close(admission === 'draining' ? CLOSE_CODES.goingAway : CLOSE_CODES.tryAgainLater, admission === 'draining' ? 'Server shutting down' : 'Too many connections')
     return
   }
 
@@ -63,8 +64,9 @@ function onMessage(hub: WsHub, client: Client, data: RawData, isBinary: boolean)
   } catch {
     return
   }
-  if ((message as { type?: unknown } | null)?.type === 'ping') {
-    hub.send(client, Buffer.from(JSON.stringify({ type: 'pong', timestamp: new Date().toISOString() })))
+  if ((message as Partial<ClientMessage> | null)?.type === 'ping') {
+    const pong: PongMessage = { type: 'pong', timestamp: new Date().toISOString() }
+    hub.send(client, Buffer.from(JSON.stringify(pong)))
   }
 }
 
@@ -80,7 +82,7 @@ function scheduleExpiry(app: FastifyInstance, hub: WsHub, client: Client, token:
     }
     client.expiry = setTimeout(() => {
       hub.remove(client)
-      client.socket.close(CLOSE.policy, 'Token expired')
+      client.socket.close(CLOSE_CODES.badToken, 'Token expired')
     }, Math.max(0, left)).unref()
   }
   arm()

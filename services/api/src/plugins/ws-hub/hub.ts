@@ -1,8 +1,8 @@
 import type { WebSocket } from 'ws'
 import type { FastifyBaseLogger } from 'fastify'
-import type { PublishedEvent } from '@license-hub/licensing'
+import { CLOSE_CODES, type LicenseEventMessage, type PublishedEvent, type ResyncMessage } from '@license-hub/contract'
 import type { AuthUser } from '../auth.js'
-import { CLOSE, type WsHubOptions } from './options.js'
+import type { WsHubOptions } from './options.js'
 
 /** One event serialised once per node: every socket of the tenant gets the same bytes. */
 export interface Frame {
@@ -27,10 +27,11 @@ export type Admission = 'ok' | 'node-full' | 'tenant-full' | 'draining'
 // userId stays on the node: it only routes session_ended.
 export function encodeEvent(event: PublishedEvent): Frame {
   const { id, type, tenantId, timestamp, data } = event
-  return { event, bytes: Buffer.from(JSON.stringify({ id, type, tenantId, timestamp, data })) }
+  const message = { id, type, tenantId, timestamp, data } as LicenseEventMessage
+  return { event, bytes: Buffer.from(JSON.stringify(message)) }
 }
 
-const RESYNC = Buffer.from(JSON.stringify({ type: 'resync' }))
+const RESYNC = Buffer.from(JSON.stringify({ type: 'resync' } satisfies ResyncMessage))
 
 /** This node's sockets, grouped by tenant, and delivery to them. */
 export class WsHub {
@@ -105,7 +106,7 @@ export class WsHub {
     this.remove(client)
     this.slowConsumers++
     this.log.warn({ tenantId: client.user.tenantId, userId: client.user.id, bufferedBytes: client.socket.bufferedAmount }, 'closing slow WebSocket consumer')
-    client.socket.close(CLOSE.slowConsumer, 'Slow consumer')
+    client.socket.close(CLOSE_CODES.slowConsumer, 'Slow consumer')
     // The close frame waits behind the unread data; a client that never reads is cut off.
     setTimeout(() => client.socket.terminate(), this.options.slowConsumerCloseMs).unref()
   }
@@ -137,7 +138,7 @@ export class WsHub {
       if (i > 0) await sleep(this.options.drainBatchIntervalMs)
       for (const client of clients.slice(i, i + this.options.drainBatchSize)) {
         this.remove(client)
-        client.socket.close(CLOSE.goingAway, 'Server shutting down')
+        client.socket.close(CLOSE_CODES.goingAway, 'Server shutting down')
       }
     }
     const timeout = sleep(this.options.drainTimeoutMs)

@@ -35,11 +35,3 @@ export const DEFAULT_WS_HUB_OPTIONS: WsHubOptions = {
   drainTimeoutMs: 5_000,
   statsRefreshMs: 10_000,
 }
-
-/** Close codes of the contract. */
-export const CLOSE = {
-  goingAway: 1001,
-  policy: 1008,
-  tryAgainLater: 1013,
-  slowConsumer: 4000,
-} as const

@@ -1,4 +1,5 @@
-import { eventsAfter, type LicensingContext, type PublishedEvent } from '@license-hub/licensing'
+import type { PublishedEvent } from '@license-hub/contract'
+import { eventsAfter, type LicensingContext } from '@license-hub/licensing'
 
 export type Replay = { kind: 'events'; events: PublishedEvent[] } | { kind: 'resync' }
 

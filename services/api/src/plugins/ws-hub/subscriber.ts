@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { createRedis } from '@license-hub/redis'
-import type { PublishedEvent } from '@license-hub/licensing'
+import type { PublishedEvent } from '@license-hub/contract'
 
 export interface EventSubscriber {
   /** Resolves once the first subscription is in place (or after `timeoutMs`, Redis being away). */
