@@ -30,7 +30,15 @@ export function loggerOptions(level: string, name: string): LoggerOptions {
   }
 }
 
-/** JSON lines in production and pipes, pretty in a terminal. */
+/**
+ * JSON lines in production and pipes, pretty in a terminal. In production the lines go out
+ * through pino's asynchronous destination (buffered, written off the request's path; pino
+ * flushes it when the process exits).
+ */
 export function createLogger(level: string, name: string): Logger {
-  return pino(loggerOptions(level, name))
+  const options = loggerOptions(level, name)
+  if (process.env.NODE_ENV === 'production' && !options.transport) {
+    return pino(options, pino.destination({ dest: 1, sync: false }))
+  }
+  return pino(options)
 }

@@ -2,6 +2,7 @@ import type { Config, Logger } from '@license-hub/config'
 import type { Db } from '@license-hub/db'
 import type { Redis, RedisKeys } from '@license-hub/redis'
 import type { Secrets } from './secrets.js'
+import type { NodeState } from './node/index.js'
 
 /** What every application service needs; routes and jobs build one and pass it first. */
 export interface LicensingContext {
@@ -13,4 +14,6 @@ export interface LicensingContext {
   log: Logger
   /** The clock, replaceable in tests. */
   now: () => Date
+  /** An api node's caches and heartbeat buffer; absent in the worker and the CLI. */
+  node?: NodeState
 }

@@ -98,8 +98,16 @@ function parseCached(cached: string | null): EffectiveLicense | undefined {
   }
 }
 
-/** The tenant's effective license, cached in Redis for five minutes (Postgres answers when Redis cannot). */
+/**
+ * The tenant's effective license: from this node's memory when it holds it (an api node), else
+ * from Redis, where it is cached for five minutes (Postgres answers when Redis cannot).
+ */
 export async function resolveLicense(ctx: LicensingContext, tenantId: string): Promise<EffectiveLicense> {
+  if (ctx.node) return ctx.node.licenses.load(tenantId, () => resolveShared(ctx, tenantId))
+  return resolveShared(ctx, tenantId)
+}
+
+async function resolveShared(ctx: LicensingContext, tenantId: string): Promise<EffectiveLicense> {
   const key = ctx.keys.licenseCache(tenantId)
   const cached = parseCached(await ctx.redis.get(key).catch(() => null))
   if (cached) return cached
@@ -109,9 +117,12 @@ export async function resolveLicense(ctx: LicensingContext, tenantId: string): P
 }
 
 /** Called by every sync and admin change that touches a tenant's licenses. */
-export async function invalidateLicenseCache(ctx: Pick<LicensingContext, 'redis' | 'keys' | 'log'>, tenantId: string): Promise<void> {
+export async function invalidateLicenseCache(ctx: Pick<LicensingContext, 'redis' | 'keys' | 'log' | 'node'>, tenantId: string): Promise<void> {
+  ctx.node?.licenses.drop(tenantId)
   await ctx.redis.del(ctx.keys.licenseCache(tenantId)).catch((err: unknown) =>
     ctx.log.warn({ err, tenantId }, 'license cache not invalidated: Redis unavailable (it expires within 5 minutes)'))
+  // Again, so that a read of Redis racing the DEL cannot leave the old license in this node.
+  ctx.node?.licenses.drop(tenantId)
 }
 
 /** Throws the first failing check of the contract's order, after "not found": inactive, then expired. */

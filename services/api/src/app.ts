@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config, Logger } from '@license-hub/config'
 import type { Secrets } from '@license-hub/licensing'
+import { RequestLogs } from './request-logs.js'
 import errorHandler from './plugins/error-handler.js'
 import storage from './plugins/storage.js'
 import auth from './plugins/auth.js'
@@ -47,6 +48,7 @@ export interface AppOptions {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
+    logController: new RequestLogs(),
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
     trustProxy: true,

@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import type { Db } from '../connection.js'
 import type { ClientSession, EndReason } from '../schema.js'
 
@@ -24,6 +25,23 @@ export async function touchSession(db: Db, id: string, lastSeenAt: Date, license
   const row = await db.updateTable('clientSessions').set({ lastSeenAt, ...(licenseId ? { licenseId } : {}) })
     .where('id', '=', id).where('endedAt', 'is', null).returning('id').executeTakeFirst()
   return row !== undefined
+}
+
+/**
+ * Writes a node's buffered heartbeats in one statement: each session's `last_seen_at` moves
+ * forward to its latest heartbeat, unless the session has ended (or another node already wrote a
+ * later one). Returns the sessions written.
+ */
+export async function recordHeartbeats(db: Db, beats: { id: string; at: Date }[]): Promise<string[]> {
+  if (beats.length === 0) return []
+  const ids = beats.map((b) => b.id)
+  const ats = beats.map((b) => b.at.toISOString())
+  const { rows } = await sql<{ id: string }>`
+    update client_sessions as s set last_seen_at = v.at
+    from (select unnest(${ids}::uuid[]) as id, unnest(${ats}::timestamptz[]) as at) as v
+    where s.id = v.id and s.ended_at is null and s.last_seen_at < v.at
+    returning s.id`.execute(db)
+  return rows.map((row) => row.id)
 }
 
 /**

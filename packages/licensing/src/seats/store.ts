@@ -15,6 +15,8 @@ export const seatsOf = (ctx: LicensingContext, tenantId: string, licenseId: stri
  * does nothing if another node got there first.
  */
 export async function rebuildFromPostgres(ctx: LicensingContext, tenantId: string, licenseId: string): Promise<void> {
+  // This node's buffered heartbeats first: the rebuild must see every heartbeat it answered.
+  await ctx.node?.lastSeen.flush()
   const now = ctx.now()
   const rows = await listLiveSessions(ctx.db, licenseId, lapseCutoff(ctx, now))
   const seats = rows.map((row) => ({

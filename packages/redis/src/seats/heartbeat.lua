@@ -8,6 +8,7 @@
 -- Returns { status, activeSessions, lapsed... } where status is
 --   rebuild  the seats of the license in force are not loaded: rebuild, retry
 --   extended the seat's lease was extended
+--   foreign  the seat is live but not ARGV[4]'s: nothing changed
 --   moved    the seat moved from the license it was admitted on to the license in force
 --   restored the seat was missing and was put back (restore = '1')
 --   missing  no live seat (and restore = '0')
@@ -20,6 +21,7 @@ if redis.call('EXISTS', loaded) == 0 then return { 'rebuild', 0 } end
 local lapsed = prune(seats, owners, users, now)
 
 if redis.call('ZSCORE', seats, sid) then
+  if redis.call('HGET', users, user_id) ~= sid then return append({ 'foreign', redis.call('ZCARD', seats) }, lapsed) end
   redis.call('ZADD', seats, expiry, sid)
   return append({ 'extended', redis.call('ZCARD', seats) }, lapsed)
 end

@@ -97,7 +97,7 @@ export async function admitSeat(redis: Redis, keys: SeatKeys, input: AdmitInput)
   }
 }
 
-export type HeartbeatStatus = 'rebuild' | 'extended' | 'moved' | 'restored' | 'missing' | 'taken'
+export type HeartbeatStatus = 'rebuild' | 'extended' | 'foreign' | 'moved' | 'restored' | 'missing' | 'taken'
 
 export interface HeartbeatInput {
   now: number

@@ -38,6 +38,8 @@ declare module 'fastify' {
 }
 
 export const TOKEN_TTL = '12h'
+const TOKEN_CACHE_SIZE = 50_000
+const TOKEN_CACHE_TTL_MS = 10 * 60_000
 
 export function toAuthUser(claims: TokenClaims): AuthUser | undefined {
   const id = claims.id ?? claims.userId
@@ -51,7 +53,9 @@ export default fp<{ secret: string }>(async (app, opts) => {
   await app.register(fastifyJwt, {
     secret: opts.secret,
     sign: { algorithm: 'HS256', expiresIn: TOKEN_TTL },
-    verify: { algorithms: ['HS256'] },
+    // Verified tokens are cached (fast-jwt's LRU, keyed by a hash of the token, never past `exp`):
+    // an extension sends the same token with every heartbeat.
+    verify: { algorithms: ['HS256'], cache: TOKEN_CACHE_SIZE, cacheTTL: TOKEN_CACHE_TTL_MS },
   })
 
   app.decorate('authenticate', async (request: FastifyRequest) => {

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import type { LicensingContext } from '@license-hub/licensing'
+import { createNodeState, type LicensingContext } from '@license-hub/licensing'
 import { redisKeys } from '@license-hub/redis'
 
 declare module 'fastify' {
@@ -10,13 +10,21 @@ declare module 'fastify' {
 }
 
 export default fp<{ now?: () => Date }>(async (app, opts) => {
+  const now = opts.now ?? (() => new Date())
+  const log = app.log as LicensingContext['log']
+  // This node's license copies and heartbeat buffer (the heartbeat's hot path).
+  const node = createNodeState({ db: app.db, log, now, config: app.config })
   app.decorate('licensing', {
     config: app.config,
     secrets: app.secrets,
     db: app.db,
     redis: app.redis,
     keys: redisKeys(app.redisPrefix),
-    log: app.log as LicensingContext['log'],
-    now: opts.now ?? (() => new Date()),
+    log,
+    now,
+    node,
   })
+  node.lastSeen.start()
+  // Registered after storage, so this runs before the database closes: no heartbeat is lost.
+  app.addHook('onClose', async () => { await node.lastSeen.stop() })
 }, { name: 'licensing', dependencies: ['storage'] })

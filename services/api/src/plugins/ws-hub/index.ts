@@ -5,6 +5,7 @@ import fastifyWebsocket from '@fastify/websocket'
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { AppError } from '@license-hub/contract'
+import { dropOnEvent } from '@license-hub/licensing'
 import { WsHub } from './hub.js'
 import { acceptConnection, selectProtocol, type ConnectionQuery } from './connection.js'
 import { subscribeToEvents } from './subscriber.js'
@@ -42,8 +43,13 @@ export default fp<WsHubPluginOptions>(async (app, { redisUrl, ...overrides }) =>
   const untrack = trackHub(hub)
 
   const subscriber = subscribeToEvents(redisUrl, app.licensing.keys.eventsChannel(), app.log, {
-    onEvent: (event) => hub.deliver(event),
+    onEvent: (event) => {
+      dropOnEvent(app.licensing.node, event)
+      hub.deliver(event)
+    },
     onSubscribed: () => {
+      // Whatever changed while the subscription was down went unheard: read licenses afresh.
+      app.licensing.node?.licenses.clear()
       hub.resyncAll()
       // A restarted Redis has lost this node's counts too.
       stats.refresh(hub.counts()).catch(() => {})
