@@ -1,7 +1,7 @@
 import t from 'tap'
 import { sql } from 'kysely'
 import { insertLicense, insertTenant, type Db, type Tenant } from '@license-hub/db'
-import { verifyLocalLicense } from '@license-hub/licensing'
+import { invalidateLicenseCache, verifyLocalLicense } from '@license-hub/licensing'
 import { buildTestApp, type TestApp } from '../../../test/helpers/app.js'
 import { createTestTenant, createTestUser } from '../../../test/helpers/users.js'
 
@@ -78,7 +78,7 @@ t.test('a tampered local license is refused: the next valid one applies, else LI
   t.equal((await get(testApp.app, '/api/licenses/current', user.headers)).json().licenseType.name, 'Enterprise')
 
   await testApp.db.updateTable('serverLicenses').set({ maxUsers: 500, webrtcMaxUsers: 500 }).where('id', '=', generated.json().id).execute()
-  await testApp.app.redis.del(testApp.app.licensing.keys.licenseCache(tenant.id))
+  await invalidateLicenseCache(testApp.app.licensing, tenant.id) // the cached copies, Redis' and the node's
   const fallback = (await get(testApp.app, '/api/licenses/current', user.headers)).json()
   t.equal(fallback.licenseType.name, 'Developer', 'the Developer floor applies')
   t.equal(fallback.webrtcMaxUsers, 1)
@@ -86,7 +86,7 @@ t.test('a tampered local license is refused: the next valid one applies, else LI
   t.same(list.find((l) => l.id === generated.json().id), { ...list.find((l) => l.id === generated.json().id), signatureValid: false, inForce: false })
 
   await testApp.db.updateTable('serverLicenses').set({ features: JSON.stringify({ calls: true }) }).where('tenantId', '=', tenant.id).where('id', '!=', generated.json().id).execute()
-  await testApp.app.redis.del(testApp.app.licensing.keys.licenseCache(tenant.id))
+  await invalidateLicenseCache(testApp.app.licensing, tenant.id) // the cached copies, Redis' and the node's
   const none = await get(testApp.app, '/api/licenses/current', user.headers)
   t.equal(none.statusCode, 404)
   t.same(none.json(), { statusCode: 404, code: 'LICENSE_NOT_FOUND', error: 'Not Found', message: 'No license found for this server' })
