@@ -1,5 +1,5 @@
 import pg from 'pg'
-import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely'
+import { CamelCasePlugin, Kysely, PostgresDialect, sql } from 'kysely'
 import type { Database } from './schema.js'
 
 // int8 (bigserial event ids, counts) arrives as a string; event ids stay strings, counts are cast in SQL.
@@ -12,4 +12,9 @@ export function createDb(connectionString: string, options: { max?: number } = {
   // An idle client losing its server must not crash the process; the pool replaces it.
   pool.on('error', () => {})
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })] })
+}
+
+/** A round trip to Postgres (readiness checks). */
+export async function pingDb(db: Db): Promise<void> {
+  await sql`select 1`.execute(db)
 }

@@ -1,3 +1,4 @@
+import { listLapsedExternalCopies, withdrawLapsedCopies } from '@license-hub/db'
 import type { LicensingContext } from './context.js'
 import { invalidateLicenseCache, resolveFromDatabase } from './license-resolution.js'
 import { publishLicenseChanges } from './license-changes.js'
@@ -15,8 +16,7 @@ const inForceAt = (ctx: LicensingContext, tenantId: string, at: Date) =>
 export async function retireLapsedCopies(ctx: LicensingContext): Promise<number> {
   const now = ctx.now()
   const cutoff = new Date(now.getTime() - ctx.config.licenseSyncGraceMs)
-  const lapsed = await ctx.db.selectFrom('serverLicenses').select(['id', 'tenantId', 'lastSyncedAt'])
-    .where('source', '=', 'external').where('withdrawnAt', 'is', null).where('lastSyncedAt', '<=', cutoff).execute()
+  const lapsed = await listLapsedExternalCopies(ctx.db, cutoff)
   let published = 0
   for (const tenantId of new Set(lapsed.map((row) => row.tenantId))) {
     const rows = lapsed.filter((row) => row.tenantId === tenantId)
@@ -25,12 +25,10 @@ export async function retireLapsedCopies(ctx: LicensingContext): Promise<number>
     const before = await inForceAt(ctx, tenantId, new Date(edge))
     const retired = await ctx.db.transaction().execute(async (trx) => {
       await lockExternalSync(trx) // a retirement never interleaves with a sync
-      return trx.updateTable('serverLicenses').set({ withdrawnAt: now, updatedAt: now })
-        .where('id', 'in', rows.map((row) => row.id)).where('withdrawnAt', 'is', null).where('lastSyncedAt', '<=', cutoff)
-        .returning('id').execute()
+      return withdrawLapsedCopies(trx, rows.map((row) => row.id), cutoff, now)
     })
     if (retired.length === 0) continue
-    ctx.log.warn({ tenantId, licenseIds: retired.map((r) => r.id), code: 'LICENSE_GRACE_EXPIRED' },
+    ctx.log.warn({ tenantId, licenseIds: retired, code: 'LICENSE_GRACE_EXPIRED' },
       'external license not synced within LICENSE_SYNC_GRACE: the local license applies')
     await invalidateLicenseCache(ctx, tenantId)
     const after = await inForceAt(ctx, tenantId, now)

@@ -1,6 +1,7 @@
 import { AppError, type LicenseSummary } from '@license-hub/contract'
 import { isExpired, parseFeatures, WEBRTC_FEATURE, type Features } from '@license-hub/core'
 import { findLicenseType, findTenant, listExternalLicenses, listLocalLicenses, type ServerLicense } from '@license-hub/db'
+import { dropLicenseCache, readLicenseCache, writeLicenseCache } from '@license-hub/redis'
 import type { LicensingContext } from './context.js'
 import { verifyLocalLicense } from './local-licenses.js'
 
@@ -11,8 +12,6 @@ export interface EffectiveLicense {
   /** Why this license applies: shown in logs and to operators. */
   reason: 'external' | 'local:no-external' | 'local:grace-expired'
 }
-
-export const LICENSE_CACHE_TTL_SEC = 300
 
 /** The allocation in force: the admin's allocation caps the license server's. */
 export function allocationInForce(row: Pick<ServerLicense, 'webrtcMaxUsers' | 'webrtcAllocation'>): number {
@@ -89,15 +88,6 @@ export async function resolveFromDatabase(ctx: LicensingContext, tenantId: strin
   return { summary: await summarise(ctx, picked), tenantId, reason }
 }
 
-function parseCached(cached: string | null): EffectiveLicense | undefined {
-  if (!cached) return undefined
-  try {
-    return JSON.parse(cached) as EffectiveLicense
-  } catch {
-    return undefined
-  }
-}
-
 /**
  * The tenant's effective license: from this node's memory when it holds it (an api node), else
  * from Redis, where it is cached for five minutes (Postgres answers when Redis cannot).
@@ -108,18 +98,21 @@ export async function resolveLicense(ctx: LicensingContext, tenantId: string): P
 }
 
 async function resolveShared(ctx: LicensingContext, tenantId: string): Promise<EffectiveLicense> {
-  const key = ctx.keys.licenseCache(tenantId)
-  const cached = parseCached(await ctx.redis.get(key).catch(() => null))
+  const cached = await readLicenseCache<EffectiveLicense>(ctx.redis, ctx.keys, tenantId).catch((err: unknown) => {
+    ctx.log.warn({ err, tenantId }, 'license cache unreadable: resolving from Postgres')
+    return undefined
+  })
   if (cached) return cached
   const resolved = await resolveFromDatabase(ctx, tenantId)
-  await ctx.redis.set(key, JSON.stringify(resolved), 'EX', LICENSE_CACHE_TTL_SEC).catch(() => undefined)
+  await writeLicenseCache(ctx.redis, ctx.keys, tenantId, resolved).catch((err: unknown) =>
+    ctx.log.warn({ err, tenantId }, 'license not cached: Redis unavailable'))
   return resolved
 }
 
 /** Called by every sync and admin change that touches a tenant's licenses. */
 export async function invalidateLicenseCache(ctx: Pick<LicensingContext, 'redis' | 'keys' | 'log' | 'node'>, tenantId: string): Promise<void> {
   ctx.node?.licenses.drop(tenantId)
-  await ctx.redis.del(ctx.keys.licenseCache(tenantId)).catch((err: unknown) =>
+  await dropLicenseCache(ctx.redis, ctx.keys, tenantId).catch((err: unknown) =>
     ctx.log.warn({ err, tenantId }, 'license cache not invalidated: Redis unavailable (it expires within 5 minutes)'))
   // Again, so that a read of Redis racing the DEL cannot leave the old license in this node.
   ctx.node?.licenses.drop(tenantId)

@@ -5,10 +5,10 @@ import { AppError, type LicenseSummary } from '@license-hub/contract'
 import { loadConfig } from '@license-hub/config'
 import { generateKeyPair } from '@license-hub/core'
 import { insertLicense, insertTenant, type Db, type Tenant } from '@license-hub/db'
-import { redisKeys } from '@license-hub/redis'
+import { LICENSE_CACHE_TTL_SEC, redisKeys } from '@license-hub/redis'
 import {
   allocationInForce, assertLicenseUsable, assertWebrtcAccess, invalidateLicenseCache, issueDeveloperLicense, issueLocalLicense,
-  LICENSE_CACHE_TTL_SEC, parseLicenseDate, requestedLicenseDates, resolveLicense, verifyLocalLicense, type LicensingContext,
+  parseLicenseDate, requestedLicenseDates, resolveLicense, verifyLocalLicense, type LicensingContext,
 } from '@license-hub/licensing'
 import { testSecrets } from '../../../test/helpers/app.js'
 import { redisPrefix, testDb, testRedis } from '../../../test/helpers/context.js'

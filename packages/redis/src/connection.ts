@@ -21,3 +21,13 @@ export function createRedis(url: string, role: RedisRole = 'command', extra: Red
   }
   return new Redis(url, options)
 }
+
+/** A round trip to Redis (readiness checks). */
+export async function pingRedis(redis: Redis): Promise<void> {
+  await redis.ping()
+}
+
+/** Closes a connection politely (QUIT), dropping it if Redis does not answer. */
+export async function closeRedis(redis: Redis): Promise<void> {
+  await redis.quit().catch(() => redis.disconnect()) // already closed or unreachable: dropping the socket is all that is left
+}

@@ -18,7 +18,7 @@ t.test('a seat whose heartbeat lapsed is ended by the cleanup job, with session_
   t.equal((await sessionCount(worker.ctx, user.tenantId)).activeSessions, 1)
 
   const before = completed(worker, 'session-cleanup').length
-  await waitFor(() => completed(worker, 'session-cleanup').length > before, 5_000, 'a cleanup run')
+  await waitFor(() => completed(worker, 'session-cleanup').length > before, 20_000, 'a cleanup run')
   const live = await testApp.db.selectFrom('clientSessions').selectAll().where('id', '=', grant.sessionId).executeTakeFirstOrThrow()
   t.equal(live.endedAt, null, 'a seat within its lease is left alone')
 
@@ -26,9 +26,16 @@ t.test('a seat whose heartbeat lapsed is ended by the cleanup job, with session_
   const ended = await waitFor(async () => {
     const row = await testApp.db.selectFrom('clientSessions').selectAll().where('id', '=', grant.sessionId).executeTakeFirstOrThrow()
     return row.endedAt ? row : undefined
-  }, 5_000, 'the lapsed session to end')
+  }, 20_000, 'the lapsed session to end')
   t.equal(ended.endReason, 'expired')
-  const events = await testApp.db.selectFrom('events').selectAll().where('tenantId', '=', user.tenantId).where('type', '=', 'session_ended').execute()
+  // The event is written just after the row, by the same job: wait for it, then for the job's
+  // run to complete, so that a duplicate (from that run or the next) would be seen too.
+  const sessionEnded = () => testApp.db.selectFrom('events').selectAll().where('tenantId', '=', user.tenantId)
+    .where('type', '=', 'session_ended').execute()
+  await waitFor(async () => (await sessionEnded()).length > 0, 20_000, 'the session_ended event')
+  const runs = completed(worker, 'session-cleanup').length
+  await waitFor(() => completed(worker, 'session-cleanup').length > runs, 20_000, 'the next cleanup run')
+  const events = await sessionEnded()
   t.equal(events.length, 1)
   t.match(events[0]?.data, { sessionId: grant.sessionId, reason: 'expired', severity: 'info', userId: user.id })
   t.equal((await sessionCount(worker.ctx, user.tenantId)).activeSessions, 0, 'the seat is free again')
@@ -45,7 +52,7 @@ t.test('the expiry scan job tells license_expiring once per day, however often i
   })
   const options = { databaseUrl: testApp.databaseUrl, redisPrefix: testApp.redisPrefix, schedules: { 'expiry-scan': 250 } }
   const [a, b] = await Promise.all([startTestWorker(t, options), startTestWorker(t, options)])
-  await waitFor(() => completed(a, 'expiry-scan').length + completed(b, 'expiry-scan').length >= 4, 10_000, 'four scans')
+  await waitFor(() => completed(a, 'expiry-scan').length + completed(b, 'expiry-scan').length >= 4, 30_000, 'four scans')
 
   const events = await testApp.db.selectFrom('events').selectAll().where('tenantId', '=', tenant.id).where('type', '=', 'license_expiring').execute()
   t.equal(events.length, 1)

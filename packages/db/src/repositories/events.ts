@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import type { Db } from '../connection.js'
 import type { StoredEvent } from '../schema.js'
 
@@ -25,4 +26,33 @@ export async function deleteEventsBefore(db: Db, cutoff: Date, batch: number): P
     .where('id', 'in', (qb) => qb.selectFrom('events').select('id').where('createdAt', '<', cutoff).orderBy('id').limit(batch))
     .executeTakeFirst()
   return Number(result.numDeletedRows)
+}
+
+export interface NewEvent {
+  tenantId: string
+  type: string
+  /** The event's data as stored (the addressee of a session_ended travels in it as `userId`). */
+  data: Record<string, unknown>
+}
+
+/** Stores an event; its row id is the event's durable, increasing id. */
+export async function insertEvent(db: Db, event: NewEvent): Promise<StoredEvent> {
+  return db.insertInto('events').values({ tenantId: event.tenantId, type: event.type, data: JSON.stringify(event.data) })
+    .returningAll().executeTakeFirstOrThrow()
+}
+
+export async function eventExists(db: Db, tenantId: string, id: string): Promise<boolean> {
+  const row = await db.selectFrom('events').select('id').where('tenantId', '=', tenantId).where('id', '=', id).executeTakeFirst()
+  return row !== undefined
+}
+
+/**
+ * Whether the tenant was already sent an event of this type naming this license (`data.licenseId`),
+ * ever or on the current UTC day.
+ */
+export async function licenseEventSent(db: Db, tenantId: string, type: string, licenseId: string, scope: 'ever' | 'day'): Promise<boolean> {
+  let seen = db.selectFrom('events').select('id').where('tenantId', '=', tenantId).where('type', '=', type)
+    .where(sql<string>`data->>'licenseId'`, '=', licenseId)
+  if (scope === 'day') seen = seen.where(sql<string>`(created_at at time zone 'UTC')::date`, '=', sql<string>`(now() at time zone 'UTC')::date`)
+  return (await seen.executeTakeFirst()) !== undefined
 }

@@ -36,3 +36,18 @@ export async function listLocalLicenses(db: Db, tenantId: string): Promise<Serve
   return db.selectFrom('serverLicenses').selectAll().where('tenantId', '=', tenantId).where('source', '=', 'local')
     .where('withdrawnAt', 'is', null).orderBy('issuedAt', 'desc').orderBy('createdAt', 'desc').execute()
 }
+
+/** External copies, still in force, whose last sync is at or before `cutoff`. */
+export async function listLapsedExternalCopies(db: Db, cutoff: Date): Promise<Array<Pick<ServerLicense, 'id' | 'tenantId' | 'lastSyncedAt'>>> {
+  return db.selectFrom('serverLicenses').select(['id', 'tenantId', 'lastSyncedAt'])
+    .where('source', '=', 'external').where('withdrawnAt', 'is', null).where('lastSyncedAt', '<=', cutoff).execute()
+}
+
+/** Withdraws those of `ids` still lapsed at `cutoff` (a sync may have renewed one meanwhile); answers the ids withdrawn. */
+export async function withdrawLapsedCopies(db: Db, ids: string[], cutoff: Date, now: Date): Promise<string[]> {
+  if (ids.length === 0) return []
+  const rows = await db.updateTable('serverLicenses').set({ withdrawnAt: now, updatedAt: now })
+    .where('id', 'in', ids).where('withdrawnAt', 'is', null).where('lastSyncedAt', '<=', cutoff)
+    .returning('id').execute()
+  return rows.map((row) => row.id)
+}

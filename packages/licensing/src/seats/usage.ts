@@ -1,4 +1,5 @@
 import { usageEvent, usageLevel } from '@license-hub/core'
+import { claimUsageNotice } from '@license-hub/redis'
 import type { LicensingContext } from '../context.js'
 import { publishEvent } from '../events.js'
 
@@ -12,11 +13,17 @@ export async function noticeAdmission(ctx: LicensingContext, tenantId: string, a
   await publishEvent(ctx, tenantId, usageEvent('usage_limit_warning', activeSessions, webrtcMaxUsers))
 }
 
-/** usage_limit_exceeded for a refusal at the limit, throttled per license across every node. */
+/**
+ * usage_limit_exceeded for a refusal at the limit, throttled per license across every node. When
+ * Redis cannot say whether a notice went out, one is sent (a lost notice is worse than a second
+ * one), and the fault is logged.
+ */
 export async function noticeRefusal(ctx: LicensingContext, tenantId: string, licenseId: string, activeSessions: number, webrtcMaxUsers: number): Promise<void> {
-  const first = await ctx.redis.set(ctx.keys.usageNotice(tenantId, licenseId, 'exceeded'), '1', 'EX', EXCEEDED_NOTICE_SEC, 'NX')
-    .catch(() => 'OK')
-  if (first !== 'OK') return
+  const first = await claimUsageNotice(ctx.redis, ctx.keys, tenantId, licenseId, 'exceeded', EXCEEDED_NOTICE_SEC).catch((err: unknown) => {
+    ctx.log.warn({ err, tenantId, licenseId }, 'usage notice throttle unavailable (Redis): notifying without it')
+    return true
+  })
+  if (!first) return
   await publishEvent(ctx, tenantId, usageEvent('usage_limit_exceeded', activeSessions, webrtcMaxUsers))
 }
 

@@ -1,9 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { WebSocket, RawData } from 'ws'
 import { CLOSE_CODES, type ClientMessage, type PongMessage } from '@license-hub/contract'
-import type { LicensingContext } from '@license-hub/licensing'
+import { missedEvents, type LicensingContext, type Replay } from '@license-hub/licensing'
 import { encodeEvent, type Client, type WsHub } from './hub.js'
-import { missedEvents } from './replay.js'
 import type { WsHubOptions } from './options.js'
 
 export interface ConnectionQuery {
@@ -89,7 +88,7 @@ function scheduleExpiry(app: FastifyInstance, hub: WsHub, client: Client, token:
 }
 
 async function replay(ctx: LicensingContext, hub: WsHub, options: WsHubOptions, client: Client, lastEventId: string, request: FastifyRequest): Promise<void> {
-  let result: Awaited<ReturnType<typeof missedEvents>>
+  let result: Replay
   try {
     result = await missedEvents(ctx, client.user.tenantId, lastEventId, options.maxReplayEvents)
   } catch (err) {

@@ -9,7 +9,7 @@ import { dropOnEvent } from '@license-hub/licensing'
 import { WsHub } from './hub.js'
 import { acceptConnection, selectProtocol, type ConnectionQuery } from './connection.js'
 import { subscribeToEvents } from './subscriber.js'
-import { nodeStats, type TenantStats } from './node-stats.js'
+import { nodeStats, type TenantStats } from '@license-hub/redis'
 import { ensureRegistered, trackHub } from './metrics.js'
 import { DEFAULT_WS_HUB_OPTIONS, type WsHubOptions } from './options.js'
 

@@ -1,4 +1,4 @@
-import { EVENT_STREAM_LENGTH } from '@license-hub/licensing'
+import { EVENT_STREAM_LENGTH } from '@license-hub/redis'
 
 export interface WsHubOptions {
   /** Protocol ping period; a connection that has not answered the previous ping is terminated. */

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
-import { createRedis } from '@license-hub/redis'
+import { createRedis, decodeEvent } from '@license-hub/redis'
 import type { PublishedEvent } from '@license-hub/contract'
 
 export interface EventSubscriber {
@@ -39,13 +39,8 @@ export function subscribeToEvents(redisUrl: string, channel: string, log: Fastif
   })
   redis.on('error', (err: Error) => { if (lostAt === undefined) log.warn({ err: err.message }, 'event subscriber error') })
   redis.on('message', (_channel: string, message: string) => {
-    let event: PublishedEvent
-    try {
-      event = JSON.parse(message) as PublishedEvent
-    } catch {
-      log.warn('ignored a malformed event message')
-      return
-    }
+    const event = decodeEvent(message)
+    if (!event) return log.warn('ignored a malformed event message')
     handlers.onEvent(event)
   })
 

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { sql } from 'kysely'
+import { pingDb } from '@license-hub/db'
+import { pingRedis } from '@license-hub/redis'
 
 const withTimeout = <T>(work: Promise<T>, ms: number) =>
   Promise.race([work, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())])
@@ -15,8 +16,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/ready', { schema: { tags: ['health'], summary: 'Postgres and Redis are reachable and the node is not draining', response: { 200: Ready, 503: Ready } } },
     async (_request, reply) => {
       const [postgres, redis] = await Promise.all([
-        withTimeout(sql`select 1`.execute(app.db), 2000).then(() => 'up', () => 'down'),
-        withTimeout(app.redis.ping(), 2000).then(() => 'up', () => 'down'),
+        withTimeout(pingDb(app.db), 2000).then(() => 'up', () => 'down'),
+        withTimeout(pingRedis(app.redis), 2000).then(() => 'up', () => 'down'),
       ])
       const ready = postgres === 'up' && redis === 'up' && !app.draining
       return reply.status(ready ? 200 : 503).send({ status: ready ? 'ok' : (app.draining ? 'draining' : 'unavailable'), postgres, redis })

@@ -1,4 +1,5 @@
-import type { Redis, RedisKeys } from '@license-hub/redis'
+import type { Redis } from 'ioredis'
+import type { RedisKeys } from './keys.js'
 
 export interface TenantStats {
   totalTenants: number
