@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Agent, request } from 'undici'
 import type { TSchema, Static } from 'typebox'
 import { Value } from 'typebox/value'
-import { LicensesAnswer, LicenseTypesAnswer, WebrtcSessionsAnswer, type ExternalLicense, type ExternalLicenseType } from './schemas.js'
+import { LicensesAnswer, LicenseTypesAnswer, WebrtcSessionsAnswer, type ExternalLicense, type ExternalLicenseType } from '@license-hub/contract'
 
 export interface LicenseServerOptions {
   /** Base URL, e.g. https://licenses.example.com/api (no trailing slash needed). */

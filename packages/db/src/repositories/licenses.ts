@@ -51,3 +51,31 @@ export async function withdrawLapsedCopies(db: Db, ids: string[], cutoff: Date, 
     .returning('id').execute()
   return rows.map((row) => row.id)
 }
+
+/** Every external copy of every tenant, withdrawn ones included (a sync may bring them back). */
+export async function listExternalCopies(db: Db): Promise<ServerLicense[]> {
+  return db.selectFrom('serverLicenses').selectAll().where('source', '=', 'external').execute()
+}
+
+type ExternalCopyValues = Omit<NewServerLicense, 'webrtcAllocation' | 'id' | 'createdAt' | 'updatedAt'> & { source: 'external' }
+
+/**
+ * Writes what a sync decided for the external copies: `update` rewrites rows by id (keeping the
+ * admin's allocation), `insert` adds new copies (no admin allocation yet), `withdraw` marks rows as
+ * no longer offered. Run it in the sync's transaction.
+ */
+export async function replaceExternalCopies(db: Db, plan: {
+  update: Array<{ id: string; copy: ExternalCopyValues }>
+  insert: ExternalCopyValues[]
+  withdraw: string[]
+}, now: Date): Promise<void> {
+  for (const { id, copy } of plan.update) {
+    await db.updateTable('serverLicenses').set({ ...copy, updatedAt: now }).where('id', '=', id).execute()
+  }
+  if (plan.insert.length > 0) {
+    await db.insertInto('serverLicenses').values(plan.insert.map((copy) => ({ ...copy, webrtcAllocation: null }))).execute()
+  }
+  if (plan.withdraw.length > 0) {
+    await db.updateTable('serverLicenses').set({ withdrawnAt: now, updatedAt: now }).where('id', 'in', plan.withdraw).execute()
+  }
+}

@@ -1,7 +1,8 @@
 import { Type, type Static } from 'typebox'
 
 /**
- * The external license server's JSON, in its own snake_case format (the seed's). Unknown fields
+ * The external license server's JSON (we are its client: packages/license-server reads it, core
+ * maps it to our records), in its own snake_case format (the seed's). Unknown fields
  * are allowed, since the server may add some; the ones we read must have the right shape, or the
  * whole answer is refused: a half-read list would withdraw the licenses it failed to read.
  */

@@ -1,0 +1,166 @@
+import type { ExternalLicense, ExternalLicenseType } from '@license-hub/contract'
+import { parseFeatures } from './features.js'
+import { DEVELOPER_LICENSE_TYPE_ID } from './license-types.js'
+
+// What one sync with the external license server means for our records, as plain functions: the
+// licensing sync fetches, asks these what to write, and has packages/db write it.
+
+/** A license type as stored. */
+export interface LicenseTypeRecord {
+  id: number
+  name: string
+  maxUsers: number
+  features: unknown
+  priceMonthly: string | number
+}
+
+// jsonb reorders keys, so features compare by sorted entries.
+const canonical = (features: unknown) =>
+  JSON.stringify(Object.entries(parseFeatures(features).features).sort(([a], [b]) => a.localeCompare(b)))
+const time = (value: Date | string | null | undefined) => (value == null ? null : new Date(value).getTime())
+
+function typeRecord(type: ExternalLicenseType, existing: LicenseTypeRecord | undefined): LicenseTypeRecord {
+  const price = Number(type.price_monthly)
+  return {
+    id: type.id,
+    name: type.name,
+    maxUsers: type.max_concurrent_users ?? type.max_users ?? existing?.maxUsers ?? 0,
+    features: parseFeatures(type.features ?? existing?.features).features,
+    // An answer without a usable price keeps the one we have.
+    priceMonthly: type.price_monthly !== undefined && Number.isFinite(price) ? price : existing?.priceMonthly ?? 0,
+  }
+}
+
+function sameType(a: LicenseTypeRecord, b: LicenseTypeRecord): boolean {
+  return a.name === b.name && a.maxUsers === b.maxUsers && Number(a.priceMonthly) === Number(b.priceMonthly)
+    && canonical(a.features) === canonical(b.features)
+}
+
+/**
+ * The types to upsert: the server's (`answered`) by id, and those nested in its licenses that we
+ * do not know yet; never the local Developer type, and none that would not change. An empty or
+ * failed types answer (`answered` empty) changes nothing we have.
+ */
+export function typesToUpsert(answered: ExternalLicenseType[], nested: ExternalLicenseType[], stored: LicenseTypeRecord[]): LicenseTypeRecord[] {
+  const existing = new Map(stored.map((t) => [t.id, t]))
+  const wanted = new Map<number, LicenseTypeRecord>()
+  for (const type of nested) if (!existing.has(type.id)) wanted.set(type.id, typeRecord(type, undefined))
+  for (const type of answered) wanted.set(type.id, typeRecord(type, existing.get(type.id)))
+  return [...wanted.values()].filter((t) => t.id !== DEVELOPER_LICENSE_TYPE_ID)
+    .filter((t) => { const old = existing.get(t.id); return !old || !sameType(t, old) })
+}
+
+/** The columns a sync writes for one external copy. */
+export interface ExternalCopy {
+  source: 'external'
+  externalId: string
+  tenantId: string
+  organizationName: string
+  serverFingerprint: string
+  status: string
+  maxUsers: number
+  webrtcMaxUsers: number
+  licenseTypeId: number
+  /** JSON text of the parsed features. */
+  features: string
+  /** JSON text of the server's license as it answered. */
+  raw: string
+  signature: null
+  issuedAt: Date
+  expiresAt: Date | null
+  lastSyncedAt: Date
+  withdrawnAt: null
+}
+
+/** A stored external copy, as far as a sync compares it. */
+export interface StoredCopy {
+  id: string
+  tenantId: string
+  externalId: string | null
+  organizationName: string
+  serverFingerprint: string
+  status: string
+  maxUsers: number
+  webrtcMaxUsers: number
+  licenseTypeId: number
+  features: unknown
+  issuedAt: Date
+  expiresAt: Date | null
+  withdrawnAt: Date | null
+}
+
+export function externalCopy(
+  license: ExternalLicense, tenantId: string, webrtcMaxUsers: number, typeFeatures: unknown, previous: StoredCopy | undefined, now: Date,
+): ExternalCopy {
+  // The contract: a license's features are those of the type nested in it (two licenses of one type may differ).
+  const features = parseFeatures(license.license_type?.features ?? license.features ?? typeFeatures).features
+  return {
+    source: 'external',
+    externalId: String(license.id),
+    tenantId,
+    organizationName: license.organization_name,
+    serverFingerprint: license.server_fingerprint,
+    status: license.status,
+    maxUsers: license.max_users,
+    webrtcMaxUsers,
+    licenseTypeId: license.license_type_id,
+    features: JSON.stringify(features),
+    raw: JSON.stringify(license),
+    signature: null,
+    issuedAt: license.issued_at ? new Date(license.issued_at) : previous?.issuedAt ?? now,
+    expiresAt: license.expires_at ? new Date(license.expires_at) : null,
+    lastSyncedAt: now,
+    withdrawnAt: null,
+  }
+}
+
+/** Whether writing `copy` over `row` changes the license (a mere last_synced_at bump does not). */
+export function copyDiffers(row: StoredCopy, copy: ExternalCopy): boolean {
+  return row.withdrawnAt !== null || row.organizationName !== copy.organizationName || row.serverFingerprint !== copy.serverFingerprint
+    || row.status !== copy.status || row.maxUsers !== copy.maxUsers || row.webrtcMaxUsers !== copy.webrtcMaxUsers
+    || row.licenseTypeId !== copy.licenseTypeId || time(row.issuedAt) !== time(copy.issuedAt) || time(row.expiresAt) !== time(copy.expiresAt)
+    || canonical(row.features) !== canonical(copy.features)
+}
+
+/** What a sync writes for one tenant: copies to update (by row id) or insert, and rows to withdraw. */
+export interface CopiesPlan {
+  update: Array<{ id: string; copy: ExternalCopy }>
+  insert: ExternalCopy[]
+  withdraw: string[]
+  /** Copies created, changed or withdrawn. */
+  changed: number
+}
+
+/**
+ * One tenant's external copies after the server answered `licenses` (those of its fingerprint):
+ * each is written (a failed webrtc-sessions call keeps the allocation we had rather than flapping
+ * between two values), and every copy still in force that the answer no longer lists is withdrawn.
+ */
+export function planTenantCopies(input: {
+  tenantId: string
+  licenses: ExternalLicense[]
+  rows: StoredCopy[]
+  /** The server's own allocation per external id where its optional call answered, 'failed' where it failed. */
+  allocations: Map<string, number | 'failed'>
+  typeFeatures: (licenseTypeId: number) => unknown
+  now: Date
+}): CopiesPlan {
+  const plan: CopiesPlan = { update: [], insert: [], withdraw: [], changed: 0 }
+  for (const license of input.licenses) {
+    const row = input.rows.find((r) => r.externalId === String(license.id))
+    const served = input.allocations.get(String(license.id))
+    const allocation = typeof served === 'number' ? served : served === 'failed' && row ? row.webrtcMaxUsers : license.webrtc_max_users
+    const copy = externalCopy(license, input.tenantId, allocation, input.typeFeatures(license.license_type_id), row, input.now)
+    if (row) {
+      if (copyDiffers(row, copy)) plan.changed++
+      plan.update.push({ id: row.id, copy })
+    } else {
+      plan.changed++
+      plan.insert.push(copy)
+    }
+  }
+  const kept = new Set(input.licenses.map((l) => String(l.id)))
+  plan.withdraw = input.rows.filter((r) => r.withdrawnAt === null && !kept.has(r.externalId ?? '')).map((r) => r.id)
+  plan.changed += plan.withdraw.length
+  return plan
+}
