@@ -61,7 +61,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate('draining', false)
   app.decorate('redisPrefix', options.redisPrefix ?? 'lh:')
   // Echo the request id so a client's report can be matched to our log lines.
-  app.addHook('onSend', async (request, reply) => { reply.header('x-request-id', request.id) })
+  app.addHook('onSend', (request, reply, payload, done) => {
+    reply.header('x-request-id', request.id)
+    done(null, payload)
+  })
 
   await app.register(errorHandler)
   await app.register(storage, { databaseUrl: options.databaseUrl, redisUrl: options.redisUrl })
