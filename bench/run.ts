@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus, totalmem, tmpdir } from 'node:os'
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startBenchServers } from './lib/servers.js'
 import type { BenchResult } from './lib/report.js'
@@ -26,6 +26,8 @@ function runBench(file: string, env: NodeJS.ProcessEnv): Promise<number> {
 }
 
 const started = Date.now()
+// Other work on the machine skews absolute figures (ratios hold up better): the run says how busy it was.
+const loadAtStart = loadavg().map((l) => Math.round(l * 10) / 10)
 const servers = await startBenchServers()
 const stop = async () => { await servers.stop() }
 process.once('SIGINT', () => { void stop().finally(() => process.exit(130)) })
@@ -50,7 +52,7 @@ try {
   const out = {
     date: new Date().toISOString(),
     quick,
-    machine: { cpus: cpu.length, model: cpu[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
+    machine: { cpus: cpu.length, model: cpu[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform, loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadavg().map((l) => Math.round(l * 10) / 10) },
     durationSec: Math.round((Date.now() - started) / 1000),
     benchmarks,
   }

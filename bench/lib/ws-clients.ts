@@ -23,12 +23,14 @@ function open(url: string): Promise<boolean> {
       sample ??= text
     })
     socket.once('open', () => { sockets.push(socket); resolve(true) })
+    socket.on('close', (code) => { closes.set(code, (closes.get(code) ?? 0) + 1) })
     socket.once('error', () => resolve(false))
     socket.once('close', () => resolve(false))
   })
 }
 
 let sample: string | undefined
+const closes = new Map<number, number>()
 
 process.on('message', async (message: { type: string; urls?: string[] }) => {
   if (message.type === 'open') {
@@ -40,7 +42,7 @@ process.on('message', async (message: { type: string; urls?: string[] }) => {
     }
     process.send?.({ type: 'opened', open: sockets.length, failed })
   } else if (message.type === 'collect') {
-    process.send?.({ type: 'arrivals', arrivals: Object.fromEntries(arrivals), sample })
+    process.send?.({ type: 'arrivals', arrivals: Object.fromEntries(arrivals), sample, closes: Object.fromEntries(closes) })
     arrivals.clear()
   } else if (message.type === 'close') {
     for (const socket of sockets.splice(0)) socket.terminate()
