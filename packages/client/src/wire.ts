@@ -1,0 +1,50 @@
+/**
+ * The wire format the client speaks. Every shape comes from @license-hub/contract, the schemas the
+ * api validates with; this module only re-exports them (type-only, so nothing of the contract or of
+ * TypeBox is loaded at run time) and holds the few constants a client needs.
+ */
+export type {
+  ActiveSession, CreateSessionBody, CreateUserBody, ErrorResponse, GenerateLicenseBody, LicenseRecord,
+  LicenseSummary, LicenseTypeView, LoginBody, LoginResponse, SessionCount, SessionGrant, SessionValidation, UserView,
+} from '@license-hub/contract'
+import type { Static } from 'typebox'
+import type {
+  AllocationResult as AllocationResultSchema, LicenseUser as LicenseUserSchema, WebrtcSessions as WebrtcSessionsSchema,
+} from '@license-hub/contract'
+
+export type AllocationResult = Static<typeof AllocationResultSchema>
+export type LicenseUser = Static<typeof LicenseUserSchema>
+export type WebrtcSessions = Static<typeof WebrtcSessionsSchema>
+
+// These answers' schemas are still declared inside the api's route files (not yet in the contract).
+export interface SyncResult {
+  source: 'external' | 'local'
+  licensesSynced: number
+  changed: number
+  durationMs: number
+  status: 'synced' | 'no-license' | 'local-mode'
+}
+export interface WsStats { totalTenants: number; totalConnections: number; tenantConnections: Record<string, number> }
+export interface EventPage { events: LicenseEventMessage[]; next: string | null }
+
+export type Severity = 'info' | 'warning' | 'error'
+
+export type LicenseEventType =
+  | 'license_expiring' | 'license_expired' | 'usage_limit_warning' | 'usage_limit_exceeded'
+  | 'module_activated' | 'module_deactivated' | 'license_updated' | 'session_ended'
+
+export type SessionEndReason = 'forced' | 'revoked' | 'expired' | 'allocation'
+
+/** A license event as the server sends it (see the contract's WebSocket section). */
+export interface LicenseEventMessage {
+  id: string
+  type: LicenseEventType
+  tenantId: string
+  timestamp: string
+  data: { severity: Severity; message: string } & Record<string, unknown>
+}
+
+export type ServerMessage = LicenseEventMessage | { type: 'pong'; timestamp: string } | { type: 'resync' }
+
+/** Close codes of the contract. */
+export const CLOSE_CODES = { goingAway: 1001, badToken: 1008, tryAgainLater: 1013, slowConsumer: 4000 } as const
