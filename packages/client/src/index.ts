@@ -5,7 +5,7 @@ export { backoffDelay, DEFAULT_BACKOFF, TRY_AGAIN_LATER_FLOOR_MS, type BackoffOp
 export { timerScheduler, chromeAlarmsScheduler, type Scheduler, type ChromeAlarmsLike, type ChromeAlarmsSchedulerOptions } from './scheduler.js'
 export { memoryStore, chromeStorageStore, type KeyValueStore, type ChromeStorageAreaLike } from './store.js'
 export {
-  LicenseSocket, licenseEvents, type LicenseSocketOptions, type LicenseSocketState, type LicenseSocketStatus,
+  LicenseSocket, licenseEvents, type LicenseEventsOptions, type LicenseSocketOptions, type LicenseSocketState, type LicenseSocketStatus,
   type SocketConstructor, type SocketLike,
 } from './socket.js'
 export { SeatKeeper, type SeatKeeperOptions, type SeatState, type SeatStatus } from './seat.js'

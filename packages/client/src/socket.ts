@@ -317,6 +317,9 @@ export class LicenseSocket {
   }
 }
 
+/** The earlier name of the options. */
+export type LicenseEventsOptions = LicenseSocketOptions
+
 /** The seed-compatible entry point: `licenseEvents(options).connect()`. */
 export function licenseEvents(options: LicenseSocketOptions): LicenseSocket {
   return new LicenseSocket(options)

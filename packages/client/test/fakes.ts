@@ -1,5 +1,6 @@
 import type { Scheduler } from '../src/scheduler.js'
 import type { SocketLike } from '../src/socket.js'
+import type { LicenseEventMessage, LicenseEventType } from '../src/wire.js'
 
 /** A scheduler on a clock that moves only when the test says so. */
 export class FakeClock implements Scheduler {
@@ -55,6 +56,6 @@ export class FakeSocket implements SocketLike {
   static reset(): void { FakeSocket.sockets = [] }
 }
 
-export function event(id: string, type = 'license_updated', data: Record<string, unknown> = {}) {
+export function event(id: string, type: LicenseEventType = 'license_updated', data: Record<string, unknown> = {}): LicenseEventMessage {
   return { id, type, tenantId: 't', timestamp: new Date(0).toISOString(), data: { severity: 'info', message: `event ${id}`, ...data } }
 }
