@@ -4,6 +4,7 @@ import type { Config, Logger } from '@license-hub/config'
 import type { Secrets } from '@license-hub/licensing'
 import { RequestLogs } from './request-logs.js'
 import errorHandler from './plugins/error-handler.js'
+import cors from './plugins/cors.js'
 import storage from './plugins/storage.js'
 import auth from './plugins/auth.js'
 import licensing from './plugins/licensing.js'
@@ -67,6 +68,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   })
 
   await app.register(errorHandler)
+  await app.register(cors)
   await app.register(storage, { databaseUrl: options.databaseUrl, redisUrl: options.redisUrl })
   await app.register(auth, { secret: options.secrets.jwtSecret })
   await app.register(licensing, { now: options.now })
