@@ -12,3 +12,4 @@ export { SeatKeeper, type SeatKeeperOptions, type SeatState, type SeatStatus } f
 export {
   NotificationStore, DEFAULT_DURATIONS, type LicenseNotification, type NotificationState, type NotificationStoreOptions,
 } from './notifications.js'
+export { LicenseHub, type LicenseHubOptions, type LicenseHubState } from './hub.js'

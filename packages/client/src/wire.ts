@@ -3,18 +3,7 @@
  * api validates with; this module only re-exports them (type-only, so nothing of the contract or of
  * TypeBox is loaded at run time) and holds the few constants a client needs.
  */
-export type {
-  ActiveSession, CreateSessionBody, CreateUserBody, ErrorResponse, GenerateLicenseBody, LicenseRecord,
-  LicenseSummary, LicenseTypeView, LoginBody, LoginResponse, SessionCount, SessionGrant, SessionValidation, UserView,
-} from '@license-hub/contract'
-import type { Static } from 'typebox'
-import type {
-  AllocationResult as AllocationResultSchema, LicenseUser as LicenseUserSchema, WebrtcSessions as WebrtcSessionsSchema,
-} from '@license-hub/contract'
-
-export type AllocationResult = Static<typeof AllocationResultSchema>
-export type LicenseUser = Static<typeof LicenseUserSchema>
-export type WebrtcSessions = Static<typeof WebrtcSessionsSchema>
+export type * from './contract-types.js'
 
 // These answers' schemas are still declared inside the api's route files (not yet in the contract).
 export interface SyncResult {

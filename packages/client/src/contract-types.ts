@@ -1,0 +1,33 @@
+/**
+ * The REST shapes, taken from @license-hub/contract: the TypeBox schemas the api validates and
+ * documents with. Type-only: nothing of the contract or of TypeBox is loaded at run time. The
+ * packed package carries these types expanded into plain declarations (scripts/build.ts), since
+ * the contract is not published.
+ */
+import type { Static } from 'typebox'
+import type {
+  ActiveSession as ActiveSessionType, AllocationResult as AllocationResultSchema, CreateSessionBody as CreateSessionBodyType,
+  CreateUserBody as CreateUserBodyType, ErrorResponse as ErrorResponseType, GenerateLicenseBody as GenerateLicenseBodyType,
+  LicenseRecord as LicenseRecordType, LicenseSummary as LicenseSummaryType, LicenseTypeView as LicenseTypeViewType,
+  LicenseUser as LicenseUserSchema, LoginBody as LoginBodyType, LoginResponse as LoginResponseType,
+  SessionCount as SessionCountType, SessionGrant as SessionGrantType, SessionValidation as SessionValidationType,
+  UserView as UserViewType, WebrtcSessions as WebrtcSessionsSchema,
+} from '@license-hub/contract'
+
+export type ActiveSession = ActiveSessionType
+export type CreateSessionBody = CreateSessionBodyType
+export type CreateUserBody = CreateUserBodyType
+export type ErrorResponse = ErrorResponseType
+export type GenerateLicenseBody = GenerateLicenseBodyType
+export type LicenseRecord = LicenseRecordType
+export type LicenseSummary = LicenseSummaryType
+export type LicenseTypeView = LicenseTypeViewType
+export type LoginBody = LoginBodyType
+export type LoginResponse = LoginResponseType
+export type SessionCount = SessionCountType
+export type SessionGrant = SessionGrantType
+export type SessionValidation = SessionValidationType
+export type UserView = UserViewType
+export type AllocationResult = Static<typeof AllocationResultSchema>
+export type LicenseUser = Static<typeof LicenseUserSchema>
+export type WebrtcSessions = Static<typeof WebrtcSessionsSchema>
