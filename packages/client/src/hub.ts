@@ -112,6 +112,15 @@ export class LicenseHub {
     if (options.forgetCursor) await this.socket.resetCursor()
   }
 
+  /**
+   * Closes the socket and stops heartbeats but keeps the seat and the cursor stored, for a new
+   * LicenseHub on the same store to take over (e.g. with a refreshed token).
+   */
+  suspend(): void {
+    this.socket.close()
+    this.seat?.suspend()
+  }
+
   /** Loads the license over REST now. */
   async reload(): Promise<LicenseSummary | undefined> {
     try {

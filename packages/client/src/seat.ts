@@ -109,6 +109,16 @@ export class SeatKeeper {
     if (seat) await this.options.rest.endSession(seat.sessionId).catch(() => {})
   }
 
+  /**
+   * Stops heartbeats without ending the session, which stays stored: another keeper with the same
+   * store (e.g. after a token refresh) resumes it with `start()`.
+   */
+  suspend(): void {
+    this.running = false
+    this.epoch++
+    this.scheduler.cancel(this.timer)
+  }
+
   /** The socket's events: this seat's `session_ended` ends it (or re-admits after `expired`). */
   handleEvent(event: LicenseEventMessage): void {
     if (event.type !== 'session_ended' || !this.seat || event.data.sessionId !== this.seat.sessionId) return
