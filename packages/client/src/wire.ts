@@ -13,8 +13,13 @@ export interface SyncResult {
   durationMs: number
   status: 'synced' | 'no-license' | 'local-mode'
 }
-export interface WsStats { totalTenants: number; totalConnections: number; tenantConnections: Record<string, number> }
+/**
+ * GET /api/events. The contract's EventHistoryPage/EventHistoryQuery build their `type` union from
+ * a mapped array, which TypeBox's static types read as `never`; these say the same thing by hand.
+ */
 export interface EventPage { events: LicenseEventMessage[]; next: string | null }
+export interface EventQuery { after?: string; limit?: number; type?: LicenseEventType }
+export interface WsStats { totalTenants: number; totalConnections: number; tenantConnections: Record<string, number> }
 
 export type Severity = 'info' | 'warning' | 'error'
 
