@@ -64,6 +64,10 @@ t.test('npm pack yields a self-contained ESM package with declarations, README, 
     '}',
     "const hub = new LicenseHub({ baseUrl: 'https://x.test', token: () => 't', deviceId: 'd' })",
     "const seat: SeatStatus['state'] = hub.getState().seat.state",
+    "import { CLOSE_CODES, type LicenseEventMessage } from '@license-hub/client'",
+    'const cap: 1013 = CLOSE_CODES.tryAgainLater',
+    "function onEvent(e: LicenseEventMessage): string | undefined { return e.type === 'module_deactivated' ? e.data.module : undefined }",
+    'void cap; void onEvent',
     'void main; void seat; void LicenseHubError; void LicenseProvider; void useLicense; void useLicenseNotifications',
   ].join('\n'))
   const tsc = join(repo, 'node_modules', '.bin', 'tsc')
@@ -78,5 +82,5 @@ t.test('npm pack yields a self-contained ESM package with declarations, README, 
   // And it loads in plain Node with nothing else installed.
   const loaded = execFileSync(process.execPath, ['--input-type=module', '-e',
     "import * as m from '@license-hub/client'; console.log(Object.keys(m).sort().join(','))"], { cwd: consumer, encoding: 'utf8' })
-  t.match(loaded, /LicenseHub,.*LicenseSocket.*SeatKeeper/)
+  t.match(loaded, /CLOSE_CODES,.*LicenseHub,.*LicenseSocket.*SeatKeeper/)
 })

@@ -11,8 +11,14 @@ import type {
   LicenseRecord as LicenseRecordType, LicenseSummary as LicenseSummaryType, LicenseTypeView as LicenseTypeViewType,
   LicenseUser as LicenseUserSchema, LoginBody as LoginBodyType, LoginResponse as LoginResponseType,
   SessionCount as SessionCountType, SessionGrant as SessionGrantType, SessionValidation as SessionValidationType,
-  UserView as UserViewType, WebrtcSessions as WebrtcSessionsSchema,
+  UserView as UserViewType, WebrtcSessions as WebrtcSessionsSchema, EventHistoryPage as EventHistoryPageType,
+  EventHistoryQuery as EventHistoryQueryType, LicenseEventMessage as LicenseEventMessageType, LicenseEventData as LicenseEventDataType,
+  ServerMessage as ServerMessageType, PongMessage as PongMessageType, ResyncMessage as ResyncMessageType,
+  ClientMessage as ClientMessageType,
 } from '@license-hub/contract'
+import type {
+  CloseCode as CloseCodeType, LicenseEventType as LicenseEventTypeType, SessionEndReason as SessionEndReasonType, Severity as SeverityType,
+} from '@license-hub/contract/ws'
 
 export type ActiveSession = ActiveSessionType
 export type CreateSessionBody = CreateSessionBodyType
@@ -31,3 +37,19 @@ export type UserView = UserViewType
 export type AllocationResult = Static<typeof AllocationResultSchema>
 export type LicenseUser = Static<typeof LicenseUserSchema>
 export type WebrtcSessions = Static<typeof WebrtcSessionsSchema>
+export type EventHistoryPage = EventHistoryPageType
+export type EventHistoryQuery = EventHistoryQueryType
+
+// The WebSocket wire format.
+export type LicenseEventType = LicenseEventTypeType
+export type Severity = SeverityType
+export type SessionEndReason = SessionEndReasonType
+export type CloseCode = CloseCodeType
+/** A license event as the server sends it: a union over `type`; narrow on it to reach its `data`. */
+export type LicenseEventMessage = LicenseEventMessageType
+/** `data` of each event type. */
+export type LicenseEventData = LicenseEventDataType
+export type PongMessage = PongMessageType
+export type ResyncMessage = ResyncMessageType
+export type ServerMessage = ServerMessageType
+export type ClientMessage = ClientMessageType

@@ -1,6 +1,6 @@
 import { LicenseHubError } from './errors.js'
 import type {
-  ActiveSession, AllocationResult, CreateUserBody, EventPage, EventQuery, GenerateLicenseBody, LicenseRecord, LicenseSummary,
+  ActiveSession, AllocationResult, CreateUserBody, EventHistoryPage, EventHistoryQuery, GenerateLicenseBody, LicenseRecord, LicenseSummary,
   LicenseTypeView, LicenseUser, LoginBody, LoginResponse, SessionCount, SessionGrant, SessionValidation, SyncResult,
   UserView, WebrtcSessions, WsStats,
 } from './wire.js'
@@ -144,7 +144,7 @@ export class LicenseHubRest {
     return this.request('PUT', `/api/licenses/${encodeURIComponent(licenseId)}/users/${encodeURIComponent(userId)}/webrtc`, { enabled })
   }
   wsStats(): Promise<WsStats> { return this.request('GET', '/api/ws/stats') }
-  events(query: EventQuery = {}): Promise<EventPage> {
+  events(query: EventHistoryQuery = {}): Promise<EventHistoryPage> {
     const params = new URLSearchParams()
     if (query.after !== undefined) params.set('after', query.after)
     if (query.limit !== undefined) params.set('limit', String(query.limit))

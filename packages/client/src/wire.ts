@@ -1,9 +1,11 @@
 /**
- * The wire format the client speaks. Every shape comes from @license-hub/contract, the schemas the
- * api validates with; this module only re-exports them (type-only, so nothing of the contract or of
- * TypeBox is loaded at run time) and holds the few constants a client needs.
+ * The wire format the client speaks, all of it from @license-hub/contract: the REST and WebSocket
+ * shapes are the schemas the api validates with (type-only imports, see contract-types.ts), and the
+ * constants come from the contract's dependency-free `./ws` entry (no TypeBox at run time). The
+ * packed package carries both inside itself (scripts/build.ts).
  */
 export type * from './contract-types.js'
+export { CLOSE_CODES, LICENSE_EVENT_TYPES, SESSION_END_REASONS, SEVERITIES, isLicenseEventType } from '@license-hub/contract/ws'
 
 // These answers' schemas are still declared inside the api's route files (not yet in the contract).
 export interface SyncResult {
@@ -13,32 +15,4 @@ export interface SyncResult {
   durationMs: number
   status: 'synced' | 'no-license' | 'local-mode'
 }
-/**
- * GET /api/events. The contract's EventHistoryPage/EventHistoryQuery build their `type` union from
- * a mapped array, which TypeBox's static types read as `never`; these say the same thing by hand.
- */
-export interface EventPage { events: LicenseEventMessage[]; next: string | null }
-export interface EventQuery { after?: string; limit?: number; type?: LicenseEventType }
 export interface WsStats { totalTenants: number; totalConnections: number; tenantConnections: Record<string, number> }
-
-export type Severity = 'info' | 'warning' | 'error'
-
-export type LicenseEventType =
-  | 'license_expiring' | 'license_expired' | 'usage_limit_warning' | 'usage_limit_exceeded'
-  | 'module_activated' | 'module_deactivated' | 'license_updated' | 'session_ended'
-
-export type SessionEndReason = 'forced' | 'revoked' | 'expired' | 'allocation'
-
-/** A license event as the server sends it (see the contract's WebSocket section). */
-export interface LicenseEventMessage {
-  id: string
-  type: LicenseEventType
-  tenantId: string
-  timestamp: string
-  data: { severity: Severity; message: string } & Record<string, unknown>
-}
-
-export type ServerMessage = LicenseEventMessage | { type: 'pong'; timestamp: string } | { type: 'resync' }
-
-/** Close codes of the contract. */
-export const CLOSE_CODES = { goingAway: 1001, badToken: 1008, tryAgainLater: 1013, slowConsumer: 4000 } as const

@@ -57,5 +57,5 @@ export class FakeSocket implements SocketLike {
 }
 
 export function event(id: string, type: LicenseEventType = 'license_updated', data: Record<string, unknown> = {}): LicenseEventMessage {
-  return { id, type, tenantId: 't', timestamp: new Date(0).toISOString(), data: { severity: 'info', message: `event ${id}`, ...data } }
+  return { id, type, tenantId: 't', timestamp: new Date(0).toISOString(), data: { severity: 'info', message: `event ${id}`, ...data } } as LicenseEventMessage
 }
