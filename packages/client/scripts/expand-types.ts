@@ -34,7 +34,16 @@ export function expandContractTypes(): string {
   // Pretty-print what typeToString wrote on one line.
   const generated = ts.createSourceFile('contract-types.d.ts', lines.join('\n'), ts.ScriptTarget.Latest, true, ts.ScriptKind.TS)
   const printed = ts.createPrinter({ newLine: ts.NewLineKind.LineFeed }).printFile(generated)
-  return printed.replace(/^(export type \w+ =)/gm, '\n$1').replace(/^\n/, '')
+  let text = printed.replace(/^(export type \w+ =)/gm, '\n$1').replace(/^\n/, '')
+  // A nested type that has a name is printed by the name it was imported under here (`XType`, with
+  // its default type arguments spelled out): point it at the exported alias of the same name.
+  const exported = new Set(checker.getExportsOfModule(moduleSymbol).map((s) => s.name))
+  text = text.replace(/\b(\w+)Type(<[^<>]*>)?/g, (whole, name: string) => (exported.has(name) ? name : whole))
+  const code = text.replace(/\/\/.*$/gm, '').replace(/"(?:[^"\\]|\\.)*"/g, '""')
+  const unknown = [...code.matchAll(/\b([A-Z]\w*)\b/g)].map((m) => m[1]!)
+    .filter((name) => !exported.has(name) && !['Record', 'Array', 'Partial', 'Readonly'].includes(name))
+  if (unknown.length > 0) throw new Error(`contract-types.d.ts would refer to undeclared names: ${[...new Set(unknown)].join(', ')}`)
+  return text
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) process.stdout.write(expandContractTypes())

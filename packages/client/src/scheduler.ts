@@ -3,8 +3,16 @@
  * Plain timers everywhere; `chromeAlarmsScheduler` adds an alarm that wakes an MV3 service worker
  * which was stopped while it waited.
  */
+export interface ScheduleOptions {
+  /**
+   * The wait must happen even if an MV3 service worker is stopped meanwhile (a reconnect, a
+   * heartbeat): the alarms scheduler then also sets an alarm that starts the worker again.
+   */
+  wake?: boolean
+}
+
 export interface Scheduler {
-  schedule(name: string, delayMs: number, run: () => void): void
+  schedule(name: string, delayMs: number, run: () => void, options?: ScheduleOptions): void
   cancel(name: string): void
   /** Milliseconds since some fixed point (Date.now() by default). */
   now(): number
@@ -42,22 +50,21 @@ export interface ChromeAlarmsSchedulerOptions {
   alarms?: ChromeAlarmsLike
   /** Alarm names are `<prefix><name>` (default `license-hub:`). */
   prefix?: string
-  /** Chrome fires alarms no sooner than 30 s after creation; shorter waits rely on the timer alone. */
-  minAlarmMs?: number
 }
 
 /**
- * For an MV3 service worker: each wait runs on a timer while the worker lives, and also sets a
- * `chrome.alarms` alarm for waits of 30 s or more, which starts the worker again if Chrome stopped
- * it meanwhile. Create it at the top level of the worker script (Chrome requires the onAlarm
- * listener to be added there). An alarm whose wait is gone (the worker restarted) only wakes the
- * worker: its top-level code starts the seat keeper and the socket again, which is the point.
+ * For an MV3 service worker: each wait runs on a timer while the worker lives; a wait scheduled
+ * with `wake` (reconnects, heartbeats) also sets a `chrome.alarms` alarm, which starts the worker
+ * again if Chrome stopped it meanwhile (Chrome fires an alarm 30 s after its creation at the
+ * soonest, so a shorter wait runs on time while the worker lives, and within 30 s otherwise).
+ * Create it at the top level of the worker script (Chrome requires the onAlarm listener to be added
+ * there). An alarm whose wait is gone (the worker restarted) only wakes the worker: its top-level
+ * code starts the seat keeper and the socket again from the stored session and cursor.
  */
 export function chromeAlarmsScheduler(options: ChromeAlarmsSchedulerOptions = {}): Scheduler {
   const alarms = options.alarms ?? (globalThis as unknown as { chrome?: { alarms?: ChromeAlarmsLike } }).chrome?.alarms
   if (!alarms) throw new Error('chrome.alarms is not available: add the "alarms" permission to the manifest')
   const prefix = options.prefix ?? 'license-hub:'
-  const minAlarmMs = options.minAlarmMs ?? 30_000
   const timers = timerScheduler()
   const pending = new Map<string, () => void>()
   const fire = (name: string) => {
@@ -72,10 +79,10 @@ export function chromeAlarmsScheduler(options: ChromeAlarmsSchedulerOptions = {}
     if (alarm.name.startsWith(prefix)) fire(alarm.name.slice(prefix.length))
   })
   return {
-    schedule(name, delayMs, run) {
+    schedule(name, delayMs, run, scheduleOptions) {
       pending.set(name, run)
       timers.schedule(name, delayMs, () => fire(name))
-      if (delayMs >= minAlarmMs) void alarms.create(prefix + name, { when: Date.now() + delayMs })
+      if (scheduleOptions?.wake) void alarms.create(prefix + name, { when: Date.now() + delayMs })
       else void alarms.clear(prefix + name)
     },
     cancel(name) {

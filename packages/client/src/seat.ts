@@ -223,12 +223,12 @@ export class SeatKeeper {
     this.failures++
     const delay = backoffDelay(this.failures, this.backoff, this.options.random)
     this.setState({ ...this.current, state: 'lost', code: error.code, message: error.message, nextRetryMs: delay })
-    this.scheduler.schedule(this.timer, delay, () => { if (epoch === this.epoch) void again() })
+    this.scheduler.schedule(this.timer, delay, () => { if (epoch === this.epoch) void again() }, { wake: true })
   }
 
   private scheduleHeartbeat(epoch: number): void {
     const seconds = this.seat?.heartbeatIntervalSec ?? 30
-    this.scheduler.schedule(this.timer, seconds * 1000, () => { if (epoch === this.epoch) void this.heartbeat(epoch) })
+    this.scheduler.schedule(this.timer, seconds * 1000, () => { if (epoch === this.epoch) void this.heartbeat(epoch) }, { wake: true })
   }
 }
 

@@ -313,7 +313,7 @@ export class LicenseSocket {
     this.setState({ state: 'reconnecting', attempt: this.attempt, nextRetryMs: delay, ...extra })
     this.scheduler.schedule(this.names.retry, delay, () => {
       if (this.running && this.current.state === 'reconnecting') this.open()
-    })
+    }, { wake: true })
   }
 }
 
