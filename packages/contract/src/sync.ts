@@ -1,3 +1,12 @@
+/** What one expiry scan did: the worker's job result. */
+export interface ExpiryScanOutcome {
+  scanned: number
+  /** license_expiring events published now (each license at most once per UTC day). */
+  expiring: number
+  /** license_expired events published now (each license once). */
+  expired: number
+}
+
 /** What one external sync did: the worker's job result, from which POST /api/licenses/sync answers. */
 export interface SyncOutcome {
   /** synced: the server answered; no-license: it answered 404; failed: nothing changed; local-mode: no server configured. */

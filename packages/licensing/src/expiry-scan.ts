@@ -1,18 +1,11 @@
 import { expiredEvent, expiringEvent, isExpired, LICENSE_EXPIRING_DAYS } from '@license-hub/core'
 import { listTenants } from '@license-hub/db'
+import type { ExpiryScanOutcome } from '@license-hub/contract'
 import type { LicensingContext } from './context.js'
 import { publishLicenseEventOnce } from './events-once.js'
-import { invalidateLicenseCache, resolveFromDatabase } from './license-resolution.js'
+import { invalidateLicenseCache, licenseInForce } from './license-resolution.js'
 
 const DAY_MS = 86_400_000
-
-export interface ExpiryScanOutcome {
-  scanned: number
-  /** license_expiring events published now (each license at most once per UTC day). */
-  expiring: number
-  /** license_expired events published now (each license once). */
-  expired: number
-}
 
 /**
  * Tells each tenant about its license in force: license_expiring when it expires within 30 days,
@@ -23,7 +16,7 @@ export async function scanExpiry(ctx: LicensingContext): Promise<ExpiryScanOutco
   const outcome: ExpiryScanOutcome = { scanned: 0, expiring: 0, expired: 0 }
   const now = ctx.now()
   for (const tenant of await listTenants(ctx.db)) {
-    const license = (await resolveFromDatabase(ctx, tenant.id).catch(() => undefined))?.summary
+    const license = await licenseInForce(ctx, tenant.id)
     if (!license) continue
     outcome.scanned++
     const expiresAt = license.expiresAt ? new Date(license.expiresAt) : null

@@ -1,11 +1,8 @@
 import { listLapsedExternalCopies, withdrawLapsedCopies } from '@license-hub/db'
 import type { LicensingContext } from './context.js'
-import { invalidateLicenseCache, resolveFromDatabase } from './license-resolution.js'
+import { invalidateLicenseCache, licenseInForce } from './license-resolution.js'
 import { publishLicenseChanges } from './license-changes.js'
 import { lockExternalSync } from './sync-lock.js'
-
-const inForceAt = (ctx: LicensingContext, tenantId: string, at: Date) =>
-  resolveFromDatabase({ ...ctx, now: () => at }, tenantId).then((resolved) => resolved.summary, () => undefined)
 
 /**
  * During a long outage an external copy stops applying once LICENSE_SYNC_GRACE has passed since
@@ -22,7 +19,7 @@ export async function retireLapsedCopies(ctx: LicensingContext): Promise<number>
     const rows = lapsed.filter((row) => row.tenantId === tenantId)
     // What the tenant had in force just before the last of its copies ran out of grace.
     const edge = Math.max(...rows.map((row) => row.lastSyncedAt!.getTime())) + ctx.config.licenseSyncGraceMs - 1
-    const before = await inForceAt(ctx, tenantId, new Date(edge))
+    const before = await licenseInForce(ctx, tenantId, new Date(edge))
     const retired = await ctx.db.transaction().execute(async (trx) => {
       await lockExternalSync(trx) // a retirement never interleaves with a sync
       return withdrawLapsedCopies(trx, rows.map((row) => row.id), cutoff, now)
@@ -31,7 +28,7 @@ export async function retireLapsedCopies(ctx: LicensingContext): Promise<number>
     ctx.log.warn({ tenantId, licenseIds: retired, code: 'LICENSE_GRACE_EXPIRED' },
       'external license not synced within LICENSE_SYNC_GRACE: the local license applies')
     await invalidateLicenseCache(ctx, tenantId)
-    const after = await inForceAt(ctx, tenantId, now)
+    const after = await licenseInForce(ctx, tenantId, now)
     if (after) published += (await publishLicenseChanges(ctx, tenantId, before, after)).length
   }
   return published

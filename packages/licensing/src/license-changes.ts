@@ -4,7 +4,7 @@ import type { LicensingContext } from './context.js'
 import type { PublishedEvent } from '@license-hub/contract'
 import { publishEvent } from './events.js'
 import { publishLicenseEventOnce } from './events-once.js'
-import { invalidateLicenseCache, resolveFromDatabase } from './license-resolution.js'
+import { invalidateLicenseCache, licenseInForce } from './license-resolution.js'
 
 export function snapshotOf(summary: LicenseSummary): LicenseSnapshot {
   return {
@@ -58,11 +58,10 @@ export async function publishLicenseChanges(
  * clients what that changed in their license in force, as a sync does; the cache is dropped.
  */
 export async function withLicenseChangeEvents<T>(ctx: LicensingContext, tenantId: string, change: () => Promise<T>): Promise<T> {
-  const inForce = () => resolveFromDatabase(ctx, tenantId).then((resolved) => resolved.summary, () => undefined)
-  const before = await inForce()
+  const before = await licenseInForce(ctx, tenantId)
   const result = await change()
   await invalidateLicenseCache(ctx, tenantId)
-  const after = await inForce()
+  const after = await licenseInForce(ctx, tenantId)
   if (after) await publishLicenseChanges(ctx, tenantId, before, after)
   return result
 }

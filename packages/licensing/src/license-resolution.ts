@@ -89,6 +89,21 @@ export async function resolveFromDatabase(ctx: LicensingContext, tenantId: strin
 }
 
 /**
+ * The license in force per Postgres (at `at`, else now), or undefined when the tenant has none.
+ * A refusal (an AppError: no license) is an answer, not a fault; any other failure is logged and
+ * also answers undefined, since callers compare before and after and publish nothing for an
+ * unknown side.
+ */
+export async function licenseInForce(ctx: LicensingContext, tenantId: string, at?: Date): Promise<LicenseSummary | undefined> {
+  try {
+    return (await resolveFromDatabase(at ? { ...ctx, now: () => at } : ctx, tenantId)).summary
+  } catch (err) {
+    if (!(err instanceof AppError)) ctx.log.warn({ err, tenantId }, 'license in force unknown: resolution failed')
+    return undefined
+  }
+}
+
+/**
  * The tenant's effective license: from this node's memory when it holds it (an api node), else
  * from Redis, where it is cached for five minutes (Postgres answers when Redis cannot).
  */

@@ -3,7 +3,7 @@ import { listExternalCopies, listLicenseTypes, listTenants, replaceExternalCopie
 import { LicenseServerError, type LicenseServerClient } from '@license-hub/license-server'
 import type { ExternalLicense, ExternalLicenseType, LicenseSummary, SyncOutcome } from '@license-hub/contract'
 import type { LicensingContext } from './context.js'
-import { invalidateLicenseCache, resolveFromDatabase } from './license-resolution.js'
+import { invalidateLicenseCache, licenseInForce } from './license-resolution.js'
 import { publishLicenseChanges } from './license-changes.js'
 import { retireLapsedCopies } from './grace.js'
 import { lockExternalSync } from './sync-lock.js'
@@ -35,10 +35,6 @@ async function fetchAll(ctx: LicensingContext, client: LicenseServerClient, fing
     }))
   }
   return { answer, types: await typesCall, allocations }
-}
-
-async function effective(ctx: LicensingContext, tenantId: string): Promise<LicenseSummary | undefined> {
-  return (await resolveFromDatabase(ctx, tenantId).catch(() => undefined))?.summary
 }
 
 /**
@@ -88,7 +84,7 @@ export async function syncExternalLicenses(ctx: LicensingContext, client: Licens
     const touched = new Set(current.filter((r) => r.withdrawnAt === null).map((r) => r.tenantId))
     for (const tenant of tenants) if (licenses.some((l) => l.server_fingerprint === tenant.fingerprint)) touched.add(tenant.id)
     const before = new Map<string, LicenseSummary | undefined>()
-    for (const tenantId of touched) before.set(tenantId, await effective(tctx, tenantId))
+    for (const tenantId of touched) before.set(tenantId, await licenseInForce(tctx, tenantId))
 
     for (const tenant of tenants) {
       const ours = licenses.filter((l) => l.server_fingerprint === tenant.fingerprint)
@@ -107,7 +103,7 @@ export async function syncExternalLicenses(ctx: LicensingContext, client: Licens
     }
 
     const after = new Map<string, LicenseSummary | undefined>()
-    for (const tenantId of touched) after.set(tenantId, await effective(tctx, tenantId))
+    for (const tenantId of touched) after.set(tenantId, await licenseInForce(tctx, tenantId))
     return { touched, before, after }
   })
 

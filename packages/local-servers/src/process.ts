@@ -18,7 +18,7 @@ export function run(cmd: string, args: string[], options: SpawnOptions = {}): Pr
 export async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return
+    if (await check().catch(() => false)) return // not answering yet is what we wait through: asked again
     await sleep(100)
   }
   throw new Error(`${what} did not become ready within ${timeoutMs} ms`)

@@ -14,6 +14,7 @@ export async function withLock<T>(redis: Redis, key: string, ttlMs: number, work
   try {
     return { value: await work() }
   } finally {
+    // A release that fails is harmless: the lock expires on its own after ttlMs.
     await redis.eval(RELEASE, 1, key, token).catch(() => undefined)
   }
 }

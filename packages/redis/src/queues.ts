@@ -1,7 +1,7 @@
 import { Queue, QueueEvents, type JobsOptions } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { createRedis } from './connection.js'
-import type { SyncOutcome } from '@license-hub/contract'
+import type { ExpiryScanOutcome, SyncOutcome } from '@license-hub/contract'
 import type { RedisKeys } from './keys.js'
 
 /** Every queue's job payload: the api (producer) and the worker (consumer) share this map. */
@@ -14,7 +14,7 @@ export interface QueuePayloads {
 
 export interface QueueResults {
   sync: SyncOutcome
-  'expiry-scan': { scanned: number; expiring: number; expired: number }
+  'expiry-scan': ExpiryScanOutcome
   'session-cleanup': { ended: number }
   'event-retention': { deleted: number }
 }

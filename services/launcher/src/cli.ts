@@ -81,6 +81,8 @@ async function licenseGenerate({ db, config, log, redisUrl }: Run, flags: Flags)
   const dates = requestedLicenseDates({ issuedAt: flags.issued, expiresAt: flags.expires }, new Date())
   const secrets = resolveSecrets(config, log)
   const redis = createRedis(redisUrl, 'command', { maxRetriesPerRequest: 1, connectTimeout: 3000 })
+  // Each command's own failure is logged where it is caught (cache drop, event broadcast); this
+  // only keeps ioredis from reporting the same fault as an unhandled 'error' event.
   redis.on('error', () => {})
   const ctx: LicensingContext = { config, secrets, db, redis, keys: redisKeys(), log, now: () => new Date() }
   // As the REST route does: the cached license is dropped so the new one applies now, and the

@@ -5,7 +5,7 @@ import { createDb } from '@license-hub/db'
 import { createLicenseServerClient, type LicenseServerOptions } from '@license-hub/license-server'
 import type { LicensingContext, Secrets } from '@license-hub/licensing'
 import {
-  createQueue, createRedis, queueConnection, queueOptions, redisKeys, QUEUE_NAMES, SCHEDULED_JOB_OPTIONS, type QueueName,
+  closeRedis, createQueue, createRedis, queueConnection, queueOptions, redisKeys, QUEUE_NAMES, SCHEDULED_JOB_OPTIONS, type QueueName,
 } from '@license-hub/redis'
 import { processors } from './jobs.js'
 import { DEFAULT_SCHEDULES, ensureSchedules, type Queues } from './schedules.js'
@@ -100,7 +100,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     }
     await Promise.allSettled(Object.values(queues).map((q) => q.close()))
     await client?.close()
-    await Promise.allSettled([bull.quit(), redis.quit(), db.destroy()])
+    await Promise.allSettled([closeRedis(bull), closeRedis(redis), db.destroy()])
   }
   return { ctx, queues, close: () => (closing ??= close()) }
 }

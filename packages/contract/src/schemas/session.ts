@@ -77,6 +77,7 @@ export const AllocationResult = Type.Object({
   webrtcMaxUsers: Type.Integer({ description: 'the allocation in force' }),
   activeSessions: Type.Integer({ description: 'live seats: may exceed the allocation after lowering it (they are kept)' }),
 })
+export type AllocationResult = Static<typeof AllocationResult>
 
 export const LicenseUser = Type.Object({
   id: Uuid,
@@ -86,5 +87,6 @@ export const LicenseUser = Type.Object({
   webrtcEnabled: Type.Boolean(),
   online: Type.Boolean({ description: 'holds a live seat on this license' }),
 })
+export type LicenseUser = Static<typeof LicenseUser>
 
 export const UserWebrtcBody = Type.Object({ enabled: Type.Boolean() }, { description: 'unknown fields are ignored' })

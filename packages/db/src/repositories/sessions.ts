@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { Db } from '../connection.js'
-import type { ClientSession, EndReason } from '../schema.js'
+import type { SessionEndReason } from '@license-hub/contract'
+import type { ClientSession } from '../schema.js'
 
 export interface NewSession {
   id: string
@@ -54,7 +55,7 @@ export async function lockLiveSession(db: Db, id: string, seenAfter: Date): Prom
 }
 
 /** Ends the given sessions that are still open; returns those this call ended (none twice, however many callers race). */
-export async function endSessions(db: Db, ids: string[], reason: EndReason, endedAt: Date): Promise<ClientSession[]> {
+export async function endSessions(db: Db, ids: string[], reason: SessionEndReason, endedAt: Date): Promise<ClientSession[]> {
   if (ids.length === 0) return []
   return db.updateTable('clientSessions').set({ endedAt, endReason: reason })
     .where('id', 'in', ids).where('endedAt', 'is', null).returningAll().execute()

@@ -1,6 +1,6 @@
 import type { ColumnType, Generated, Selectable } from 'kysely'
 
-export type EndReason = 'logout' | 'expired' | 'forced' | 'revoked' | 'allocation'
+import type { SessionEndReason } from '@license-hub/contract'
 
 export interface ClientSessionTable {
   id: ColumnType<string, string | undefined, never>
@@ -11,7 +11,7 @@ export interface ClientSessionTable {
   createdAt: ColumnType<Date, Date | string | undefined, never>
   lastSeenAt: ColumnType<Date, Date | string | undefined, Date | string>
   endedAt: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
-  endReason: EndReason | null
+  endReason: SessionEndReason | null
 }
 
 export type ClientSession = Selectable<ClientSessionTable>

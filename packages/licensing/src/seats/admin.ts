@@ -1,4 +1,4 @@
-import { AppError } from '@license-hub/contract'
+import { AppError, type ActiveSession, type AllocationResult, type LicenseUser, type SessionCount } from '@license-hub/contract'
 import { usagePercent } from '@license-hub/core'
 import { findLicense, findUser, listSessionsWithEmail, listUsers, setUserWebrtc, updateLicense, type ServerLicense, type User } from '@license-hub/db'
 import type { LicensingContext } from '../context.js'
@@ -8,13 +8,6 @@ import { endUserSessions, finishLapsed } from './ending.js'
 import { countLive, liveSeats } from './store.js'
 import { noticeAllocation } from './usage.js'
 
-export interface SessionCount {
-  activeSessions: number
-  webrtcMaxUsers: number
-  available: number
-  usagePercent: number
-}
-
 /** session-count: the live seats of the tenant's license in force. */
 export async function sessionCount(ctx: LicensingContext, tenantId: string): Promise<SessionCount> {
   const { summary } = await resolveLicense(ctx, tenantId)
@@ -22,15 +15,6 @@ export async function sessionCount(ctx: LicensingContext, tenantId: string): Pro
   await finishLapsed(ctx, lapsed)
   const max = summary.webrtcMaxUsers
   return { activeSessions, webrtcMaxUsers: max, available: Math.max(0, max - activeSessions), usagePercent: usagePercent(activeSessions, max) }
-}
-
-export interface ActiveSession {
-  sessionId: string
-  userId: string
-  email: string
-  deviceId: string
-  createdAt: string
-  lastSeenAt: string
 }
 
 /** active-sessions (admin): the seats that count against the license in force, oldest first. */
@@ -52,17 +36,7 @@ export async function tenantLicense(ctx: LicensingContext, tenantId: string, lic
   return license
 }
 
-export interface LicenseSeats {
-  licenseId: string
-  maxUsers: number
-  /** The admin's allocation, null when none was set. */
-  webrtcAllocation: number | null
-  /** The allocation in force. */
-  webrtcMaxUsers: number
-  activeSessions: number
-}
-
-export async function licenseSeats(ctx: LicensingContext, tenantId: string, licenseId: string): Promise<LicenseSeats> {
+export async function licenseSeats(ctx: LicensingContext, tenantId: string, licenseId: string): Promise<AllocationResult> {
   const license = await tenantLicense(ctx, tenantId, licenseId)
   const { activeSessions, lapsed } = await countLive(ctx, tenantId, license.id)
   await finishLapsed(ctx, lapsed)
@@ -74,7 +48,7 @@ export async function licenseSeats(ctx: LicensingContext, tenantId: string, lice
  * and the license server's. Lowering it below the live count keeps the live seats, refuses new
  * ones and reports usage_limit_exceeded.
  */
-export async function setAllocation(ctx: LicensingContext, tenantId: string, licenseId: string, webrtcMaxUsers: number): Promise<LicenseSeats> {
+export async function setAllocation(ctx: LicensingContext, tenantId: string, licenseId: string, webrtcMaxUsers: number): Promise<AllocationResult> {
   const license = await tenantLicense(ctx, tenantId, licenseId)
   if (webrtcMaxUsers > license.maxUsers) {
     throw new AppError('VALIDATION_ERROR', `body.webrtcMaxUsers must be at most the license's max_users (${license.maxUsers})`)
@@ -84,16 +58,6 @@ export async function setAllocation(ctx: LicensingContext, tenantId: string, lic
   ctx.log.info({ tenantId, licenseId, webrtcAllocation: webrtcMaxUsers, webrtcMaxUsers: seats.webrtcMaxUsers, code: 'ALLOCATION_SET' }, 'WebRTC allocation set')
   await noticeAllocation(ctx, tenantId, seats.activeSessions, seats.webrtcMaxUsers)
   return seats
-}
-
-export interface LicenseUser {
-  id: string
-  email: string
-  name: string
-  role: 'admin' | 'user'
-  webrtcEnabled: boolean
-  /** Holds a live seat on this license. */
-  online: boolean
 }
 
 const toLicenseUser = (user: User, online: Set<string>): LicenseUser => ({

@@ -83,7 +83,8 @@ export async function createSession(ctx: LicensingContext, caller: { id: string;
         try {
           await insertSession(ctx.db, { id: sessionId, tenantId, userId, licenseId: license.id, deviceId: request.deviceId, at: now })
         } catch (err) {
-          await releaseSeats(ctx.redis, keys, leaseMs(ctx), [sessionId]).catch(() => undefined)
+          await releaseSeats(ctx.redis, keys, leaseMs(ctx), [sessionId]).catch((release: unknown) =>
+            ctx.log.warn({ err: release, tenantId, sessionId }, 'seat of a session not stored not released: it lapses with its lease'))
           throw err
         }
         ctx.log.info({ tenantId, userId, sessionId, licenseId: license.id, code: 'SESSION_CREATED', forced: result.status === 'forced' }, 'session created')

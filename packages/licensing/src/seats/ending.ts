@@ -1,23 +1,23 @@
-import { AppError } from '@license-hub/contract'
+import { AppError, type SessionEndReason } from '@license-hub/contract'
 import { sessionEndedEvent } from '@license-hub/core'
-import { endSessions, expireLapsedSessions, expireSessions, findSession, listOpenUserSessions, type ClientSession, type EndReason } from '@license-hub/db'
+import { endSessions, expireLapsedSessions, expireSessions, findSession, listOpenUserSessions, type ClientSession } from '@license-hub/db'
 import { releaseSeats } from '@license-hub/redis'
 import type { LicensingContext } from '../context.js'
 import { publishEvent } from '../events.js'
 import { lapseCutoff, leaseMs, seatsOf } from './store.js'
 
-function logEnded(ctx: LicensingContext, session: ClientSession, reason: EndReason): void {
+function logEnded(ctx: LicensingContext, session: ClientSession, reason: SessionEndReason): void {
   ctx.log.info({ tenantId: session.tenantId, userId: session.userId, sessionId: session.id, licenseId: session.licenseId, reason, code: 'SESSION_ENDED' }, 'session ended')
 }
 
 /** Tells the user's own connections that their session ended (never for a logout: that device asked). */
-async function notifyEnded(ctx: LicensingContext, session: ClientSession, reason: EndReason): Promise<void> {
+async function notifyEnded(ctx: LicensingContext, session: ClientSession, reason: SessionEndReason): Promise<void> {
   if (reason === 'logout') return
   await publishEvent(ctx, session.tenantId, sessionEndedEvent(session.id, reason), session.userId)
 }
 
 /** Logs, and tells the users of, the sessions this call ended (racing calls never end one twice). */
-async function reportEnded(ctx: LicensingContext, ended: ClientSession[], reason: EndReason, notify = true): Promise<void> {
+async function reportEnded(ctx: LicensingContext, ended: ClientSession[], reason: SessionEndReason, notify = true): Promise<void> {
   for (const session of ended) {
     logEnded(ctx, session, reason)
     if (notify) await notifyEnded(ctx, session, reason)
@@ -39,7 +39,7 @@ async function release(ctx: LicensingContext, sessions: Pick<ClientSession, 'id'
  * session logs and notifies, so racing calls tell a user once.
  */
 export async function endAndRelease(
-  ctx: LicensingContext, sessions: ClientSession[], reason: EndReason, options: { notify?: boolean } = {},
+  ctx: LicensingContext, sessions: ClientSession[], reason: SessionEndReason, options: { notify?: boolean } = {},
 ): Promise<ClientSession[]> {
   if (sessions.length === 0) return []
   const ended = await endSessions(ctx.db, sessions.map((s) => s.id), reason, ctx.now())
@@ -60,12 +60,12 @@ export async function endSession(ctx: LicensingContext, caller: { id: string; te
   const session = await findSession(ctx.db, caller.tenantId, sessionId)
   if (!session || (session.userId !== caller.id && caller.role !== 'admin')) throw new AppError('SESSION_NOT_FOUND')
   if (session.endedAt) return
-  const reason: EndReason = session.userId === caller.id ? 'logout' : 'revoked'
+  const reason: SessionEndReason = session.userId === caller.id ? 'logout' : 'revoked'
   await endAndRelease(ctx, [session], reason)
 }
 
 /** Ends every open session of a user (an admin disabled their WebRTC access), telling their device. */
-export async function endUserSessions(ctx: LicensingContext, tenantId: string, userId: string, reason: EndReason): Promise<number> {
+export async function endUserSessions(ctx: LicensingContext, tenantId: string, userId: string, reason: SessionEndReason): Promise<number> {
   const open = await listOpenUserSessions(ctx.db, tenantId, userId)
   return (await endAndRelease(ctx, open, reason)).length
 }

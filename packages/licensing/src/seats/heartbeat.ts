@@ -1,5 +1,5 @@
-import { AppError, ERRORS, type ErrorCode, type LicenseSummary } from '@license-hub/contract'
-import { findSession, lockLiveSession, touchSession, type ClientSession, type Db, type EndReason } from '@license-hub/db'
+import { AppError, ERRORS, type ErrorCode, type LicenseSummary, type SessionEndReason } from '@license-hub/contract'
+import { findSession, lockLiveSession, touchSession, type ClientSession, type Db } from '@license-hub/db'
 import { heartbeatSeat, type HeartbeatResult } from '@license-hub/redis'
 import type { LicensingContext } from '../context.js'
 import { assertWebrtcAccess, resolveLicense } from '../license-resolution.js'
@@ -14,7 +14,7 @@ export type Validation =
 const invalid = (code: ErrorCode, message: string = ERRORS[code].message): Validation => ({ valid: false, code, message })
 
 // Why a seat ends when its license or user stops passing the checks.
-const END_REASON: Partial<Record<ErrorCode, EndReason>> = { LICENSE_EXPIRED: 'expired', NO_ALLOCATION: 'allocation' }
+const END_REASON: Partial<Record<ErrorCode, SessionEndReason>> = { LICENSE_EXPIRED: 'expired', NO_ALLOCATION: 'allocation' }
 
 const SEATED = new Set(['extended', 'moved', 'restored'])
 
@@ -127,7 +127,7 @@ async function validateFromPostgres(ctx: LicensingContext, caller: { id: string;
 
 /** The seat is gone: record why in Postgres (if nobody has) and free whatever is left of it. */
 async function seatLost(ctx: LicensingContext, session: ClientSession, result: HeartbeatResult): Promise<Validation> {
-  const reason: EndReason = result.status === 'taken' ? 'forced' : 'expired'
+  const reason: SessionEndReason = result.status === 'taken' ? 'forced' : 'expired'
   await endAndRelease(ctx, [session], reason, { notify: false })
   return notFound(ctx, session.tenantId, session.userId, session.id)
 }

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import { createDb, type Db } from '@license-hub/db'
-import { createRedis, type Redis } from '@license-hub/redis'
+import { closeRedis, createRedis, type Redis } from '@license-hub/redis'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -22,6 +22,6 @@ export default fp<StorageOptions>(async (app, opts) => {
   app.decorate('db', db)
   app.decorate('redis', redis)
   app.addHook('onClose', async () => {
-    await Promise.allSettled([db.destroy(), redis.quit()])
+    await Promise.allSettled([db.destroy(), closeRedis(redis)])
   })
 }, { name: 'storage' })

@@ -8,8 +8,7 @@ import { AppError } from '@license-hub/contract'
 import { dropOnEvent } from '@license-hub/licensing'
 import { WsHub } from './hub.js'
 import { acceptConnection, selectProtocol, type ConnectionQuery } from './connection.js'
-import { subscribeToEvents } from './subscriber.js'
-import { nodeStats, type TenantStats } from '@license-hub/redis'
+import { nodeStats, subscribeToEvents, type TenantStats } from '@license-hub/redis'
 import { ensureRegistered, trackHub } from './metrics.js'
 import { DEFAULT_WS_HUB_OPTIONS, type WsHubOptions } from './options.js'
 
@@ -39,6 +38,8 @@ export default fp<WsHubPluginOptions>(async (app, { redisUrl, ...overrides }) =>
   const nodeId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`
   const hub = new WsHub(options, app.log)
   const stats = nodeStats(app.redis, app.licensing.keys, nodeId, options.statsRefreshMs * 3)
+  // A failed refresh only makes /api/ws/stats stale until the next one rewrites the whole hash.
+  const refreshStats = () => stats.refresh(hub.counts()).catch((err: unknown) => app.log.warn({ err }, 'ws stats not refreshed'))
   hub.onCountChange = stats.changed
   const untrack = trackHub(hub)
 
@@ -52,13 +53,13 @@ export default fp<WsHubPluginOptions>(async (app, { redisUrl, ...overrides }) =>
       app.licensing.node?.licenses.clear()
       hub.resyncAll()
       // A restarted Redis has lost this node's counts too.
-      stats.refresh(hub.counts()).catch(() => {})
+      void refreshStats()
     },
   })
   await subscriber.ready(5_000)
 
   const heartbeat = setInterval(() => hub.heartbeat(), options.pingIntervalMs).unref()
-  const refresh = setInterval(() => { stats.refresh(hub.counts()).catch(() => {}) }, options.statsRefreshMs).unref()
+  const refresh = setInterval(() => { void refreshStats() }, options.statsRefreshMs).unref()
   let stopped = false
   const stop = async () => {
     if (stopped) return
@@ -67,7 +68,7 @@ export default fp<WsHubPluginOptions>(async (app, { redisUrl, ...overrides }) =>
     clearInterval(refresh)
     await hub.drain()
     app.websocketServer.close()
-    await stats.remove().catch(() => {})
+    await stats.remove().catch((err: unknown) => app.log.warn({ err }, 'ws stats of this node not removed: they age out'))
     untrack()
     // Last, so events keep reaching the sockets still open until they are closed.
     await subscriber.close()
@@ -88,7 +89,7 @@ export default fp<WsHubPluginOptions>(async (app, { redisUrl, ...overrides }) =>
   app.addHook('onClose', stop)
   app.addHook('onReady', async () => {
     ensureRegistered()
-    await stats.refresh(hub.counts()).catch(() => {})
+    await refreshStats()
   })
 
   app.decorate('wsHub', { hub, nodeId, tenantStats: (tenantId: string) => stats.forTenant(tenantId) })

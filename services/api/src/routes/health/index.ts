@@ -15,6 +15,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/ready', { schema: { tags: ['health'], summary: 'Postgres and Redis are reachable and the node is not draining', response: { 200: Ready, 503: Ready } } },
     async (_request, reply) => {
+      // A failed ping is the answer itself ('down', 503), not an error to log on every probe.
       const [postgres, redis] = await Promise.all([
         withTimeout(pingDb(app.db), 2000).then(() => 'up', () => 'down'),
         withTimeout(pingRedis(app.redis), 2000).then(() => 'up', () => 'down'),

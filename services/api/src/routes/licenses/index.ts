@@ -19,7 +19,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     if (app.config.licenseServer) throw new AppError('NOT_IMPLEMENTED', LEGACY_MESSAGE)
   }
   /** The id of the license in force, or undefined when the tenant has none. */
-  const inForceId = (tenantId: string) => resolveLicense(ctx, tenantId).then((l) => l.summary.id, () => undefined)
+  const inForceId = (tenantId: string) => resolveLicense(ctx, tenantId).then((l) => l.summary.id, (err: unknown) => {
+    // No license in force (an AppError) is an answer; anything else is a fault worth a line.
+    if (!(err instanceof AppError)) app.log.warn({ err, tenantId }, 'license in force unknown: none marked current')
+    return undefined
+  })
 
   app.get('/current', {
     onRequest: app.authenticate,

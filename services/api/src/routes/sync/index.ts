@@ -3,7 +3,7 @@ import type { QueueEvents } from 'bullmq'
 import { Type } from 'typebox'
 import { AppError, ErrorResponse, type SyncOutcome } from '@license-hub/contract'
 import { resolveLicense } from '@license-hub/licensing'
-import { createQueue, createQueueEvents, queueConnection, type Redis, type TypedQueue } from '@license-hub/redis'
+import { closeRedis, createQueue, createQueueEvents, queueConnection, type Redis, type TypedQueue } from '@license-hub/redis'
 
 /** How long the request waits for the worker's outcome before answering 503. */
 export const SYNC_WAIT_MS = 15_000
@@ -41,10 +41,17 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onClose', async () => {
     if (!open) return
     await Promise.allSettled([open.queue.close(), open.events.close()])
-    await Promise.allSettled(open.connections.map((c) => c.quit()))
+    await Promise.allSettled(open.connections.map((c) => closeRedis(c)))
   })
 
-  const sourceOf = async (tenantId: string) => (await resolveLicense(ctx, tenantId).catch(() => undefined))?.summary.source ?? 'local'
+  const sourceOf = async (tenantId: string) => {
+    const license = await resolveLicense(ctx, tenantId).catch((err: unknown) => {
+      // No license in force (an AppError) reads as local; anything else is a fault worth a line.
+      if (!(err instanceof AppError)) app.log.warn({ err, tenantId }, 'license in force unknown: sync source reported as local')
+      return undefined
+    })
+    return license?.summary.source ?? 'local'
+  }
 
   app.post('/sync', {
     onRequest: app.requireAdmin,

@@ -1,6 +1,12 @@
-import type { FastifyBaseLogger } from 'fastify'
-import { createRedis, decodeEvent } from '@license-hub/redis'
 import type { PublishedEvent } from '@license-hub/contract'
+import { createRedis } from './connection.js'
+import { decodeEvent } from './event-stream.js'
+
+/** The part of a pino logger the subscriber writes to. */
+interface SubscriberLog {
+  info(obj: object, msg: string): void
+  warn(obj: object, msg: string): void
+}
 
 export interface EventSubscriber {
   /** Resolves once the first subscription is in place (or after `timeoutMs`, Redis being away). */
@@ -13,7 +19,7 @@ export interface EventSubscriber {
  * connection was down is lost to it, so each (re)subscription calls `onSubscribed`, which tells the
  * node's clients to resync.
  */
-export function subscribeToEvents(redisUrl: string, channel: string, log: FastifyBaseLogger, handlers: {
+export function subscribeToEvents(redisUrl: string, channel: string, log: SubscriberLog, handlers: {
   onEvent: (event: PublishedEvent) => void
   onSubscribed: () => void
 }): EventSubscriber {
@@ -30,17 +36,17 @@ export function subscribeToEvents(redisUrl: string, channel: string, log: Fastif
       lostAt = undefined
       subscribed()
       handlers.onSubscribed()
-    }, (err: Error) => log.warn({ err: err.message }, 'event subscription failed'))
+    }, (err: Error) => log.warn({ err }, 'event subscription failed'))
   })
   redis.on('close', () => {
     if (closing || lostAt !== undefined) return
     lostAt = Date.now()
-    log.warn('event subscription lost: Redis connection closed')
+    log.warn({}, 'event subscription lost: Redis connection closed')
   })
-  redis.on('error', (err: Error) => { if (lostAt === undefined) log.warn({ err: err.message }, 'event subscriber error') })
+  redis.on('error', (err: Error) => { if (lostAt === undefined) log.warn({ err }, 'event subscriber error') })
   redis.on('message', (_channel: string, message: string) => {
     const event = decodeEvent(message)
-    if (!event) return log.warn('ignored a malformed event message')
+    if (!event) return log.warn({}, 'ignored a malformed event message')
     handlers.onEvent(event)
   })
 
@@ -56,6 +62,7 @@ export function subscribeToEvents(redisUrl: string, channel: string, log: Fastif
   }
 }
 
+// Used on close only: a failed UNSUBSCRIBE or QUIT is harmless, the socket is dropped right after.
 function bounded(work: Promise<unknown>, ms: number): Promise<unknown> {
   return Promise.race([work.catch(() => {}), new Promise((resolve) => setTimeout(resolve, ms).unref())])
 }
