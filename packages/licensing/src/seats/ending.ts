@@ -17,10 +17,10 @@ async function notifyEnded(ctx: LicensingContext, session: ClientSession, reason
 }
 
 /** Logs, and tells the users of, the sessions this call ended (racing calls never end one twice). */
-async function reportEnded(ctx: LicensingContext, ended: ClientSession[], reason: SessionEndReason, notify = true): Promise<void> {
+async function reportEnded(ctx: LicensingContext, ended: ClientSession[], reason: SessionEndReason): Promise<void> {
   for (const session of ended) {
     logEnded(ctx, session, reason)
-    if (notify) await notifyEnded(ctx, session, reason)
+    await notifyEnded(ctx, session, reason)
   }
 }
 
@@ -36,15 +36,15 @@ async function release(ctx: LicensingContext, sessions: Pick<ClientSession, 'id'
 
 /**
  * Ends sessions in Postgres first (the record), then frees their seats. Only the call that ended a
- * session logs and notifies, so racing calls tell a user once.
+ * session logs and notifies, so racing calls tell a user once. Every reason but logout is told to
+ * the user's connections, also when the device itself learns it from a heartbeat's answer: its
+ * other connections (the popup, a second window) would never hear it otherwise.
  */
-export async function endAndRelease(
-  ctx: LicensingContext, sessions: ClientSession[], reason: SessionEndReason, options: { notify?: boolean } = {},
-): Promise<ClientSession[]> {
+export async function endAndRelease(ctx: LicensingContext, sessions: ClientSession[], reason: SessionEndReason): Promise<ClientSession[]> {
   if (sessions.length === 0) return []
   const ended = await endSessions(ctx.db, sessions.map((s) => s.id), reason, ctx.now())
   await release(ctx, sessions)
-  await reportEnded(ctx, ended, reason, options.notify !== false)
+  await reportEnded(ctx, ended, reason)
   return ended
 }
 
@@ -87,4 +87,12 @@ export async function endLapsedSessions(ctx: LicensingContext): Promise<number> 
     total += ended.length
     if (ended.length < LAPSED_BATCH) return total
   }
+}
+
+/** An operator ends a session of a tenant (reason revoked, its device told); false when it had already ended. */
+export async function revokeSession(ctx: LicensingContext, tenantId: string, sessionId: string): Promise<boolean> {
+  const session = /^[0-9a-f-]{36}$/i.test(sessionId) ? await findSession(ctx.db, tenantId, sessionId) : undefined
+  if (!session) throw new AppError('SESSION_NOT_FOUND')
+  if (session.endedAt) return false
+  return (await endAndRelease(ctx, [session], 'revoked')).length > 0
 }

@@ -84,7 +84,7 @@ async function validateFromPostgres(ctx: LicensingContext, caller: { id: string;
   const buffered = ctx.node?.lastSeen.latest(sessionId)
   const lastSeen = Math.max(session.lastSeenAt.getTime(), buffered?.getTime() ?? 0)
   if (lastSeen <= lapseCutoff(ctx, ctx.now()).getTime()) {
-    await endAndRelease(ctx, [session], 'expired', { notify: false })
+    await endAndRelease(ctx, [session], 'expired')
     return notFound(ctx, tenantId, userId, sessionId)
   }
 
@@ -94,8 +94,8 @@ async function validateFromPostgres(ctx: LicensingContext, caller: { id: string;
   } catch (err) {
     if (!(err instanceof AppError)) throw err
     logRefused(ctx, tenantId, userId, err, 'session validation')
-    // The device hears it in this answer; the end is recorded without a session_ended to it.
-    await endAndRelease(ctx, [session], END_REASON[err.code] ?? 'revoked', { notify: false })
+    // The device hears it in this answer; its other connections (the popup, a second window) by session_ended.
+    await endAndRelease(ctx, [session], END_REASON[err.code] ?? 'revoked')
     return invalid(err.code, err.message)
   }
 
@@ -127,7 +127,7 @@ async function validateFromPostgres(ctx: LicensingContext, caller: { id: string;
 
 /** The seat is gone: record why in Postgres (if nobody has) and free whatever is left of it. */
 async function seatLost(ctx: LicensingContext, session: ClientSession, result: HeartbeatResult): Promise<Validation> {
-  const reason: SessionEndReason = result.status === 'taken' ? 'forced' : 'expired'
-  await endAndRelease(ctx, [session], reason, { notify: false })
+  const reason: SessionSessionEndReason = result.status === 'taken' ? 'forced' : 'expired'
+  await endAndRelease(ctx, [session], reason)
   return notFound(ctx, session.tenantId, session.userId, session.id)
 }

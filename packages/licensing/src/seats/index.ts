@@ -1,6 +1,6 @@
 export { createSession, type AdmissionRequest, type SessionGrant } from './admission.js'
 export { validateSession, type Validation } from './heartbeat.js'
-export { endSession, endUserSessions, endLapsedSessions } from './ending.js'
+export { endSession, endUserSessions, endLapsedSessions, revokeSession } from './ending.js'
 export { rebuildFromPostgres } from './store.js'
 export { EXCEEDED_NOTICE_SEC } from './usage.js'
 export * from './admin.js'
