@@ -37,3 +37,9 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
 export async function lockForTransaction(trx: Db, name: string): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(trx)
 }
+
+/** Migrations not applied yet, read without creating anything (a reading tool must not migrate). */
+export async function pendingMigrations(db: Db): Promise<string[]> {
+  const migrations = await new Migrator({ db, provider: migrationProvider }).getMigrations()
+  return migrations.filter((m) => m.executedAt === undefined).map((m) => m.name)
+}

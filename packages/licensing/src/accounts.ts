@@ -1,6 +1,7 @@
 import { AppError } from '@license-hub/contract'
 import { hashPassword, verifyAgainstDummy, verifyPassword } from '@license-hub/core'
-import { findUserByEmail, insertUser, type Db, type Role, type User } from '@license-hub/db'
+import type { Logger } from '@license-hub/config'
+import { findUserByEmail, insertUser, setUserPasswordHash, type Db, type Role, type User } from '@license-hub/db'
 
 /**
  * The user whose email and password match, else INVALID_CREDENTIALS. An unknown email still pays
@@ -47,4 +48,12 @@ export function userView(user: User) {
     id: user.id, tenantId: user.tenantId, email: user.email, name: user.name, role: user.role,
     webrtcEnabled: user.webrtcEnabled, createdAt: user.createdAt.toISOString(),
   }
+}
+
+/** Sets a user's password (stored as a hash, never logged). */
+export async function changePassword(ctx: { db: Db; log: Logger }, tenantId: string, userId: string, password: string): Promise<User> {
+  const user = await setUserPasswordHash(ctx.db, tenantId, userId, await hashPassword(password))
+  if (!user) throw new AppError('NOT_FOUND', 'User not found')
+  ctx.log.info({ tenantId, userId, code: 'PASSWORD_CHANGED' }, 'user password changed')
+  return user
 }

@@ -35,14 +35,20 @@ export function nodeStats(redis: Redis, keys: RedisKeys, nodeId: string, ttlMs: 
 
     /** A tenant's connections over every live node, in the seed's shape. */
     async forTenant(tenantId: string): Promise<TenantStats> {
-      const nodes = await redis.zrangebyscore(nodesKey, Date.now(), '+inf')
-      const pipeline = redis.pipeline()
-      for (const node of nodes) pipeline.hget(keys.wsNode(node), tenantId)
-      const answers = nodes.length > 0 ? (await pipeline.exec()) ?? [] : []
-      const total = answers.reduce((sum, [err, value]) => sum + (err ? 0 : Math.max(0, Number(value ?? 0))), 0)
+      const total = await tenantConnections(redis, keys, tenantId)
       return { totalTenants: total > 0 ? 1 : 0, totalConnections: total, tenantConnections: { [tenantId]: total } }
     },
   }
 }
 
 export type NodeStats = ReturnType<typeof nodeStats>
+
+/** A tenant's open WebSocket connections over every live api node (the CLI's stats read it too). */
+export async function tenantConnections(redis: Redis, keys: RedisKeys, tenantId: string): Promise<number> {
+  const nodes = await redis.zrangebyscore(keys.wsNodes(), Date.now(), '+inf')
+  if (nodes.length === 0) return 0
+  const pipeline = redis.pipeline()
+  for (const node of nodes) pipeline.hget(keys.wsNode(node), tenantId)
+  const answers = (await pipeline.exec()) ?? []
+  return answers.reduce((sum, [err, value]) => sum + (err ? 0 : Math.max(0, Number(value ?? 0))), 0)
+}

@@ -35,3 +35,8 @@ export async function hasAdmin(db: Db, tenantId: string): Promise<boolean> {
   const row = await db.selectFrom('users').select('id').where('tenantId', '=', tenantId).where('role', '=', 'admin').executeTakeFirst()
   return row !== undefined
 }
+
+export async function setUserPasswordHash(db: Db, tenantId: string, id: string, passwordHash: string): Promise<User | undefined> {
+  return db.updateTable('users').set({ passwordHash })
+    .where('tenantId', '=', tenantId).where('id', '=', id).returningAll().executeTakeFirst()
+}

@@ -2,9 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { AppError, ErrorResponse, GenerateLicenseBody, LegacyBody, LicenseRecord, LicenseSummary, LicenseTypeView } from '@license-hub/contract'
-import { findTenant, listLicenses, listLicenseTypes } from '@license-hub/db'
-import { assertLicenseUsable, issueLocalLicense, requestedLicenseDates, resolveLicense, withLicenseChangeEvents } from '@license-hub/licensing'
-import { licenseRecord, licenseTypeView } from './views.js'
+import { findTenant, listLicenseTypes } from '@license-hub/db'
+import { assertLicenseUsable, issueLocalLicense, licenseRecord, licenseRecords, requestedLicenseDates, resolveLicense, withLicenseChangeEvents } from '@license-hub/licensing'
+import { licenseTypeView } from './views.js'
 
 const LEGACY_MESSAGE = 'Licenses are managed by the external license server; this endpoint is not implemented'
 const Id = Type.Object({ id: Type.String({ maxLength: 200 }) })
@@ -61,9 +61,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Type.Array(LicenseRecord), 401: ErrorResponse, 403: ErrorResponse },
     },
   }, async (request) => {
-    const { tenantId } = request.user
-    const [rows, current] = await Promise.all([listLicenses(app.db, tenantId), inForceId(tenantId)])
-    return rows.map((row) => licenseRecord(row, app.secrets.licensePublicKey, current))
+    return licenseRecords(ctx, request.user.tenantId)
   })
 
   app.post('/generate', {

@@ -1,0 +1,32 @@
+import type { LicenseRecord } from '@license-hub/contract'
+import { parseFeatures } from '@license-hub/core'
+import { listLicenses, type ServerLicense } from '@license-hub/db'
+import type { LicensingContext } from './context.js'
+import { allocationInForce, resolveLicense } from './license-resolution.js'
+import { verifyLocalLicense } from './local-licenses.js'
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null)
+
+/** A stored license as admins see it: `signatureValid` for local ones, `inForce` for the one /current answers with. */
+export function licenseRecord(row: ServerLicense, publicKey: string, inForceId: string | undefined): LicenseRecord {
+  return {
+    id: row.id, source: row.source, externalId: row.externalId, organizationName: row.organizationName,
+    serverFingerprint: row.serverFingerprint, status: row.status, licenseTypeId: row.licenseTypeId,
+    features: parseFeatures(row.features).features, maxUsers: row.maxUsers, webrtcMaxUsers: allocationInForce(row),
+    webrtcAllocation: row.webrtcAllocation, issuedAt: row.issuedAt.toISOString(), expiresAt: iso(row.expiresAt),
+    lastSyncedAt: iso(row.lastSyncedAt), withdrawnAt: iso(row.withdrawnAt),
+    signatureValid: row.source === 'local' ? verifyLocalLicense(row, publicKey) : null,
+    inForce: row.id === inForceId,
+  }
+}
+
+/** The id of the tenant's license in force, or undefined when it has none. */
+export function licenseInForceId(ctx: LicensingContext, tenantId: string): Promise<string | undefined> {
+  return resolveLicense(ctx, tenantId).then((resolved) => resolved.summary.id, () => undefined)
+}
+
+/** GET /api/licenses/ and `cli license list`: every license of a tenant in the local cache. */
+export async function licenseRecords(ctx: LicensingContext, tenantId: string): Promise<LicenseRecord[]> {
+  const [rows, current] = await Promise.all([listLicenses(ctx.db, tenantId), licenseInForceId(ctx, tenantId)])
+  return rows.map((row) => licenseRecord(row, ctx.secrets.licensePublicKey, current))
+}

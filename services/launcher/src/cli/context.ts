@@ -1,0 +1,94 @@
+import { pino } from 'pino'
+import { AppError } from '@license-hub/contract'
+import { loggerOptions, type Config, type Logger } from '@license-hub/config'
+import { createDb, findTenant, migrateToLatest, pendingMigrations, type Db, type Tenant } from '@license-hub/db'
+import { resolveInfrastructure, resolveSecrets, type Infrastructure, type LicensingContext } from '@license-hub/licensing'
+import { createRedis, redisKeys, type Redis } from '@license-hub/redis'
+
+/** A mistake in how the command was called: exit code 2, with the command's usage. */
+export class UsageError extends Error {
+  override name = 'UsageError'
+}
+
+/** Fails the command with exit code 1 and this one-line message. */
+export class CommandError extends Error {
+  override name = 'CommandError'
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/**
+ * What a command runs on, opened on first use and closed once at the end. Reading commands take
+ * the database as it is (never migrating it); writing commands bring the schema up to date first.
+ */
+export class CliContext {
+  readonly log: Logger
+  private infra?: Promise<Infrastructure>
+  private database?: Db
+  private redisClient?: Redis
+  private checked?: Promise<void>
+
+  constructor(readonly config: Config) {
+    this.log = pino({ ...loggerOptions(config.logLevel, 'cli'), transport: undefined }, pino.destination(2))
+  }
+
+  infrastructure(): Promise<Infrastructure> {
+    return (this.infra ??= resolveInfrastructure(this.config))
+  }
+
+  /** The database for a reading command: refused, untouched, when its schema is not up to date. */
+  async readDb(): Promise<Db> {
+    const db = await this.open()
+    this.checked ??= pendingMigrations(db).then((pending) => {
+      if (pending.length > 0) {
+        throw new CommandError(`the database schema is not up to date (${pending.length} migration(s) pending): run \`npm run migrate\` first`)
+      }
+    })
+    await this.checked
+    return db
+  }
+
+  /** The database for a writing command, migrated first as `npm run migrate` would. */
+  async writeDb(): Promise<Db> {
+    const db = await this.open()
+    this.checked ??= migrateToLatest(db).then(() => {})
+    await this.checked
+    return db
+  }
+
+  async redis(): Promise<Redis> {
+    if (!this.redisClient) {
+      const { redisUrl } = await this.infrastructure()
+      this.redisClient = createRedis(redisUrl, 'command', { maxRetriesPerRequest: 1, connectTimeout: 3000 })
+      this.redisClient.on('error', (err) => this.log.debug({ err }, 'redis connection error'))
+    }
+    return this.redisClient
+  }
+
+  /** The licensing context every application service takes, as the api and the worker build it. */
+  async licensing(mode: 'read' | 'write'): Promise<LicensingContext> {
+    const db = mode === 'write' ? await this.writeDb() : await this.readDb()
+    return {
+      config: this.config, secrets: resolveSecrets(this.config, this.log), db, redis: await this.redis(), keys: redisKeys(),
+      log: this.log, now: () => new Date(),
+    }
+  }
+
+  async tenant(db: Db, id: string | undefined): Promise<Tenant> {
+    if (!id) throw new UsageError('--tenant is required')
+    const tenant = UUID.test(id) ? await findTenant(db, id) : undefined
+    if (!tenant) throw new AppError('NOT_FOUND', `no tenant ${id}`)
+    return tenant
+  }
+
+  async close(): Promise<void> {
+    this.redisClient?.disconnect()
+    await this.database?.destroy()
+    if (this.infra) await (await this.infra).release()
+  }
+
+  private async open(): Promise<Db> {
+    if (!this.database) this.database = createDb((await this.infrastructure()).databaseUrl, { max: 2 })
+    return this.database
+  }
+}

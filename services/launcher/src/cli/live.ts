@@ -1,0 +1,78 @@
+import type { SyncOutcome } from '@license-hub/contract'
+import { eventHistory, type EventMessage, type LicensingContext, type PublishedEvent } from '@license-hub/licensing'
+import { createQueue, createQueueEvents, queueConnection, redisKeys, subscribeChannel } from '@license-hub/redis'
+import { CommandError, type CliContext } from './context.js'
+
+/** Queues a sync for the worker (serialised with the scheduled ones) and waits for its outcome. */
+export async function runSync(cli: CliContext, timeoutMs: number): Promise<SyncOutcome> {
+  const { redisUrl } = await cli.infrastructure()
+  const keys = redisKeys()
+  const producer = queueConnection(redisUrl, 'queue-producer')
+  const listener = queueConnection(redisUrl, 'queue-worker')
+  for (const connection of [producer, listener]) connection.on('error', (err) => cli.log.debug({ err }, 'queue connection error'))
+  const queue = createQueue('sync', producer, keys)
+  const events = createQueueEvents('sync', listener, keys)
+  try {
+    await events.waitUntilReady()
+    const job = await queue.add('sync', { reason: 'manual', requestedBy: 'cli' }, { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } })
+    cli.log.info({ jobId: job.id }, 'sync queued: waiting for a worker')
+    try {
+      return await job.waitUntilFinished(events, timeoutMs) as SyncOutcome
+    } catch (err) {
+      await job.remove().catch(() => undefined)
+      throw new CommandError(`the sync did not finish within ${timeoutMs / 1000} s (is a worker running?): ${err instanceof Error ? err.message : String(err)}`)
+    }
+  } finally {
+    await Promise.allSettled([queue.close(), events.close()])
+    await Promise.allSettled([producer.quit(), listener.quit()])
+  }
+}
+
+const message = ({ id, type, tenantId, timestamp, data }: PublishedEvent): EventMessage => ({ id, type, tenantId, timestamp, data: data as Record<string, unknown> })
+
+/**
+ * Prints the tenant's events after `after` from Postgres, then its live events from Redis until
+ * SIGINT/SIGTERM. Subscribed before the history is read, so nothing published meanwhile is missed,
+ * and each event is printed once.
+ */
+export async function followEvents(
+  cli: CliContext, ctx: LicensingContext, tenantId: string, query: { after?: string; type?: string }, print: (event: EventMessage) => void,
+): Promise<void> {
+  const seen = new Set<string>()
+  let buffered: EventMessage[] | undefined = []
+  const emit = (event: EventMessage) => {
+    if (seen.has(event.id)) return
+    seen.add(event.id)
+    print(event)
+  }
+  const { redisUrl } = await cli.infrastructure()
+  const subscription = await subscribeChannel(redisUrl, ctx.keys.eventsChannel(), (payload) => {
+    let event: PublishedEvent
+    try {
+      event = JSON.parse(payload) as PublishedEvent
+    } catch {
+      return
+    }
+    if (event.tenantId !== tenantId || (query.type && event.type !== query.type)) return
+    if (buffered) buffered.push(message(event))
+    else emit(message(event))
+  }, (err) => cli.log.warn({ err }, 'event subscription error'))
+  try {
+    let after = query.after
+    for (;;) {
+      const page = await eventHistory(ctx, tenantId, { after, type: query.type, limit: 500 })
+      for (const event of page.events) emit(event)
+      if (!page.next) break
+      after = page.next
+    }
+    for (const event of buffered ?? []) emit(event)
+    buffered = undefined
+    cli.log.info({ tenantId }, 'following live events (Ctrl-C to stop)')
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve)
+      process.once('SIGTERM', resolve)
+    })
+  } finally {
+    await subscription.close()
+  }
+}
