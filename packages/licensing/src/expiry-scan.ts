@@ -2,14 +2,14 @@ import { expiredEvent, expiringEvent, isExpired, LICENSE_EXPIRING_DAYS } from '@
 import { listTenants } from '@license-hub/db'
 import type { ExpiryScanOutcome } from '@license-hub/contract'
 import type { LicensingContext } from './context.js'
-import { publishLicenseEventOnce } from './events-once.js'
+import { expiryScope, publishLicenseEventOnce } from './events-once.js'
 import { invalidateLicenseCache, licenseInForce } from './license-resolution.js'
 
 const DAY_MS = 86_400_000
 
 /**
  * Tells each tenant about its license in force: license_expiring when it expires within 30 days,
- * license_expired once when it has. "Once" holds across every worker and api node, since
+ * license_expired once when it has (again after a renewal that expires in turn). "Once" holds across every worker and api node, since
  * publishLicenseEventOnce orders them on an advisory lock and checks the events table.
  */
 export async function scanExpiry(ctx: LicensingContext): Promise<ExpiryScanOutcome> {
@@ -21,7 +21,7 @@ export async function scanExpiry(ctx: LicensingContext): Promise<ExpiryScanOutco
     outcome.scanned++
     const expiresAt = license.expiresAt ? new Date(license.expiresAt) : null
     if (isExpired({ status: license.status.toLowerCase(), expiresAt: license.expiresAt }, now)) {
-      if (await publishLicenseEventOnce(ctx, tenant.id, license.id, expiredEvent(license.expiresAt, now), 'ever')) {
+      if (await publishLicenseEventOnce(ctx, tenant.id, license.id, expiredEvent(license.expiresAt, now), expiryScope(license))) {
         outcome.expired++
         // The license in force may now be another one (an older local license still valid).
         await invalidateLicenseCache(ctx, tenant.id)

@@ -3,7 +3,7 @@ import { diffLicense, type LicenseDiffEvent, type LicenseSnapshot } from '@licen
 import type { LicensingContext } from './context.js'
 import type { PublishedEvent } from '@license-hub/contract'
 import { publishEvent } from './events.js'
-import { publishLicenseEventOnce } from './events-once.js'
+import { expiryScope, publishLicenseEventOnce } from './events-once.js'
 import { invalidateLicenseCache, licenseInForce } from './license-resolution.js'
 
 export function snapshotOf(summary: LicenseSummary): LicenseSnapshot {
@@ -38,7 +38,8 @@ export function licenseChangeEvents(before: LicenseSummary | undefined, after: L
 
 /**
  * Publishes the events of a change of a tenant's license in force (sync, admin change).
- * license_expired goes out once per license, whoever notices first (sync, scan or validation).
+ * license_expired goes out once per license and expiry date, whoever notices first (sync, scan or
+ * validation); a license renewed with a new date that expires again is told again.
  */
 export async function publishLicenseChanges(
   ctx: LicensingContext, tenantId: string, before: LicenseSummary | undefined, after: LicenseSummary,
@@ -46,7 +47,7 @@ export async function publishLicenseChanges(
   const published: PublishedEvent[] = []
   for (const event of licenseChangeEvents(before, after, ctx.now())) {
     const sent = event.type === 'license_expired'
-      ? await publishLicenseEventOnce(ctx, tenantId, after.id, event, 'ever')
+      ? await publishLicenseEventOnce(ctx, tenantId, after.id, event, expiryScope(after))
       : await publishEvent(ctx, tenantId, event)
     if (sent) published.push(sent)
   }

@@ -7,6 +7,7 @@ import { invalidateLicenseCache, licenseInForce } from './license-resolution.js'
 import { publishLicenseChanges } from './license-changes.js'
 import { retireLapsedCopies } from './grace.js'
 import { lockExternalSync } from './sync-lock.js'
+import { noticeShrink } from './seats/usage.js'
 
 export type { SyncOutcome }
 
@@ -114,6 +115,12 @@ export async function syncExternalLicenses(ctx: LicensingContext, client: Licens
     const after = changes.after.get(tenantId)
     if (!after) continue
     outcome.eventsPublished += (await publishLicenseChanges(ctx, tenantId, changes.before.get(tenantId), after)).length
+    try {
+      if (await noticeShrink(ctx, tenantId, changes.before.get(tenantId), after)) outcome.eventsPublished++
+    } catch (err) {
+      // The sync itself is done and committed; only the usage notice is lost.
+      ctx.log.warn({ err, tenantId, code: 'USAGE_NOTICE_FAILED' }, 'live seats not counted after the sync: no usage_limit_exceeded sent')
+    }
     ctx.log.info({ tenantId, licenseId: after.id, source: after.source, code: 'LICENSE_SYNCED' }, 'license in force after sync')
   }
 

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { sql } from 'kysely'
-import { insertLicense } from '@license-hub/db'
+import { insertLicense, updateLicense } from '@license-hub/db'
 import { scanExpiry, type LicensingContext } from '@license-hub/licensing'
 import { licensingContext } from './helpers/context.js'
 
@@ -56,4 +56,26 @@ t.test('license_expired goes out once when the license in force has expired', as
   t.equal(events.length, 1)
   t.match(events[0]?.data, { expiredAt: expiresAt.toISOString(), severity: 'error', message: 'Your license has expired', licenseId: license.id })
   t.equal((await eventsOf(ctx, defaults.tenant.id, 'license_expiring')).length, 0, 'an expired license is not "expiring"')
+})
+
+t.test('license_expired is told again when a renewed license expires again, once each time', async (t) => {
+  const { ctx, defaults, clock } = await licensingContext(t)
+  const tenantId = defaults.tenant.id
+  const license = await externalLicense(ctx, defaults.tenant, new Date(clock.now.getTime() + DAY))
+
+  clock.now = new Date(clock.now.getTime() + 2 * DAY)
+  t.equal((await scanExpiry(ctx)).expired, 1)
+  t.equal((await scanExpiry(ctx)).expired, 0, 'once for this expiry')
+
+  const renewedUntil = new Date(clock.now.getTime() + 10 * DAY)
+  await updateLicense(ctx.db, tenantId, license.id, { expiresAt: renewedUntil })
+  t.equal((await scanExpiry(ctx)).expired, 0, 'the renewed license is not expired')
+
+  clock.now = new Date(renewedUntil.getTime() + DAY)
+  const [a, b] = await Promise.all([scanExpiry(ctx), scanExpiry(ctx)])
+  t.equal(a.expired + b.expired, 1, 'expired again: told again, once however many scan')
+  const events = await eventsOf(ctx, tenantId, 'license_expired')
+  t.equal(events.length, 2)
+  t.match(events[0]?.data, { licenseId: license.id, expiredAt: license.expiresAt!.toISOString() })
+  t.match(events[1]?.data, { licenseId: license.id, expiredAt: renewedUntil.toISOString(), licenseExpiresAt: renewedUntil.toISOString() })
 })

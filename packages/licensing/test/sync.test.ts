@@ -1,7 +1,7 @@
 import t from 'tap'
 import { createLicenseServerClient } from '@license-hub/license-server'
-import { findLicenseType, listExternalLicenses } from '@license-hub/db'
-import { resolveLicense, syncExternalLicenses, type LicensingContext } from '@license-hub/licensing'
+import { findLicenseType, insertUser, listExternalLicenses } from '@license-hub/db'
+import { createSession, resolveLicense, syncExternalLicenses, type LicensingContext } from '@license-hub/licensing'
 import { fakeLicense, professionalType, refusedUrl, startFakeLicenseServer, type FakeLicenseServer } from '../../../test/helpers/fake-license-server.js'
 import { licensingContext } from './helpers/context.js'
 
@@ -222,4 +222,27 @@ t.test('types are upserted by id, Developer is never replaced, a failed types ca
 t.test('local mode: no server configured, nothing to sync', async (t) => {
   const { ctx } = await licensingContext(t)
   t.match(await syncExternalLicenses(ctx, undefined), { status: 'local-mode', licensesSynced: 0, changed: 0 })
+})
+
+t.test('a sync lowering the allocation below the live seats reports usage_limit_exceeded and keeps the seats', async (t) => {
+  const { ctx, defaults, fake, license, client, clock } = await syncedSetup(t)
+  const tenantId = defaults.tenant.id
+  for (let n = 0; n < 3; n++) {
+    const user = await insertUser(ctx.db, { tenantId, email: `shrink-${n}@example.test`, name: 'U', passwordHash: 'x' })
+    await createSession(ctx, { id: user.id, tenantId }, { deviceId: `d${n}` })
+  }
+  license.webrtc_max_users = 2
+  const outcome = await syncExternalLicenses(ctx, client)
+  t.match(outcome, { status: 'synced', changed: 1 })
+  const exceeded = await eventsOf(ctx, tenantId, 'usage_limit_exceeded')
+  t.equal(exceeded.length, 1)
+  t.match(exceeded[0]?.data, { activeSessions: 3, webrtcMaxUsers: 2, usagePercent: 150, severity: 'error' })
+
+  clock.now = new Date(clock.now.getTime() + 1000)
+  await syncExternalLicenses(ctx, client)
+  t.equal((await eventsOf(ctx, tenantId, 'usage_limit_exceeded')).length, 1, 'an unchanged allocation says nothing again')
+  license.webrtc_max_users = 5
+  fake.licenses = [license]
+  await syncExternalLicenses(ctx, client)
+  t.equal((await eventsOf(ctx, tenantId, 'usage_limit_exceeded')).length, 1, 'raising it says nothing')
 })

@@ -24,7 +24,11 @@ const UsageData = Type.Object({
 /** `data` of each event type. */
 export const LicenseEventDataSchemas = {
   license_expiring: Type.Object({ expiresAt: IsoDate, daysLeft: Type.Integer({ minimum: 0 }), licenseId: Type.Optional(Type.String()), ...Toast }),
-  license_expired: Type.Object({ expiredAt: IsoDate, licenseId: Type.Optional(Type.String()), ...Toast }),
+  license_expired: Type.Object({
+    expiredAt: IsoDate, licenseId: Type.Optional(Type.String()),
+    // The license's expiry date when it was told: a renewal (a new date) that expires is told again.
+    licenseExpiresAt: Type.Optional(Type.Union([IsoDate, Type.Null()])), ...Toast,
+  }),
   usage_limit_warning: UsageData,
   usage_limit_exceeded: UsageData,
   module_activated: Type.Object({ module: Type.String(), ...Toast }),

@@ -50,9 +50,13 @@ export async function eventExists(db: Db, tenantId: string, id: string): Promise
  * Whether the tenant was already sent an event of this type naming this license (`data.licenseId`),
  * ever or on the current UTC day.
  */
-export async function licenseEventSent(db: Db, tenantId: string, type: string, licenseId: string, scope: 'ever' | 'day'): Promise<boolean> {
+/** Once per license, per license and UTC day, or per license and expiry date (the date it had when told). */
+export type LicenseEventScope = 'ever' | 'day' | { licenseExpiresAt: string | null }
+
+export async function licenseEventSent(db: Db, tenantId: string, type: string, licenseId: string, scope: LicenseEventScope): Promise<boolean> {
   let seen = db.selectFrom('events').select('id').where('tenantId', '=', tenantId).where('type', '=', type)
     .where(sql<string>`data->>'licenseId'`, '=', licenseId)
   if (scope === 'day') seen = seen.where(sql<string>`(created_at at time zone 'UTC')::date`, '=', sql<string>`(now() at time zone 'UTC')::date`)
+  if (typeof scope === 'object') seen = seen.where(sql<boolean>`data->'licenseExpiresAt' = ${JSON.stringify(scope.licenseExpiresAt)}::jsonb`)
   return (await seen.executeTakeFirst()) !== undefined
 }

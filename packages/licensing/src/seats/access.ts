@@ -2,7 +2,7 @@ import { AppError, type LicenseSummary } from '@license-hub/contract'
 import { expiredEvent } from '@license-hub/core'
 import { findUser, type User } from '@license-hub/db'
 import type { LicensingContext } from '../context.js'
-import { publishLicenseEventOnce } from '../events-once.js'
+import { expiryScope, publishLicenseEventOnce } from '../events-once.js'
 import { assertWebrtcAccess, resolveLicense } from '../license-resolution.js'
 
 export interface Access {
@@ -13,7 +13,7 @@ export interface Access {
 /**
  * The contract's checks before a seat, first failure wins: license found, active, unexpired,
  * feature licensed, allocated, user allocated. A license first seen expired here is announced
- * once. Throws the AppError; `refused` logs it.
+ * once per expiry date. Throws the AppError; `refused` logs it.
  */
 export async function checkAccess(ctx: LicensingContext, tenantId: string, userId: string): Promise<Access> {
   const { summary } = await resolveLicense(ctx, tenantId)
@@ -24,7 +24,7 @@ export async function checkAccess(ctx: LicensingContext, tenantId: string, userI
     assertWebrtcAccess(summary, user, now)
   } catch (err) {
     if (err instanceof AppError && err.code === 'LICENSE_EXPIRED') {
-      await publishLicenseEventOnce(ctx, tenantId, summary.id, expiredEvent(summary.expiresAt, now))
+      await publishLicenseEventOnce(ctx, tenantId, summary.id, expiredEvent(summary.expiresAt, now), expiryScope(summary))
     }
     throw err
   }
