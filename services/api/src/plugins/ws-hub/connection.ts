@@ -31,7 +31,8 @@ export function acceptConnection(app: FastifyInstance, hub: WsHub, options: WsHu
   const token = tokenOf(request)
   const user = token ? app.verifyToken(token) : undefined
   if (!token || !user) {
-    request.log.info({ reason: token ? 'invalid token' : 'no token' }, 'WebSocket refused')
+    // The reason, never the token (the request URL carrying it is redacted by the logger).
+    request.log.warn({ reason: token ? tokenFault(app, token) : 'no token', code: 'WS_REFUSED' }, 'WebSocket refused')
     socket.close(CLOSE_CODES.badToken, 'Invalid or expired token')
     return
   }
@@ -41,17 +42,30 @@ export function acceptConnection(app: FastifyInstance, hub: WsHub, options: WsHu
   if (lastEventId !== undefined) client.pending = []
   const admission = hub.admit(client)
   if (admission !== 'ok') {
-    request.log.warn({ tenantId: user.tenantId, reason: admission }, 'WebSocket refused')
+    request.log.warn({ tenantId: user.tenantId, userId: user.id, reason: admission, code: 'WS_REFUSED' }, 'WebSocket refused')
     socket.close(admission === 'draining' ? CLOSE_CODES.goingAway : CLOSE_CODES.tryAgainLater, admission === 'draining' ? 'Server shutting down' : 'Too many connections')
     return
   }
 
   socket.on('pong', () => { client.alive = true })
   socket.on('message', (data: RawData, isBinary: boolean) => onMessage(hub, client, data, isBinary))
-  socket.on('close', () => hub.remove(client))
+  socket.on('close', (code: number) => {
+    hub.remove(client)
+    request.log.info({ tenantId: user.tenantId, userId: user.id, closeCode: code }, 'WebSocket disconnected')
+  })
   scheduleExpiry(app, hub, client, token)
-  request.log.debug({ tenantId: user.tenantId, userId: user.id, replay: lastEventId !== undefined }, 'WebSocket connected')
+  request.log.info({ tenantId: user.tenantId, userId: user.id, replay: lastEventId !== undefined }, 'WebSocket connected')
   if (lastEventId !== undefined) void replay(app.licensing, hub, options, client, lastEventId, request)
+}
+
+/** Why a token was refused: expired, or not a valid token of ours at all. */
+function tokenFault(app: FastifyInstance, token: string): 'expired token' | 'invalid token' | 'invalid claims' {
+  try {
+    app.jwt.verify(token)
+    return 'invalid claims'
+  } catch (err) {
+    return (err as { code?: string }).code === 'FAST_JWT_EXPIRED' ? 'expired token' : 'invalid token'
+  }
 }
 
 function onMessage(hub: WsHub, client: Client, data: RawData, isBinary: boolean): void {

@@ -107,10 +107,13 @@ export default fp<WsHubPluginOptions>(async (app, { redisUrl, ...overrides }) =>
     onRequest: async (request: FastifyRequest) => {
       const allowed = app.config.allowedOrigins
       if (allowed.length > 0 && !allowed.includes(request.headers.origin ?? '')) {
-        request.log.warn({ origin: request.headers.origin }, 'WebSocket refused: origin not allowed')
+        request.log.warn({ origin: request.headers.origin, reason: 'origin not allowed', code: 'WS_REFUSED' }, 'WebSocket refused')
         throw new AppError('FORBIDDEN', 'Origin not allowed')
       }
-      if (app.draining || hub.draining) throw new AppError('SERVICE_UNAVAILABLE')
+      if (app.draining || hub.draining) {
+        request.log.info({ reason: 'draining', code: 'WS_REFUSED' }, 'WebSocket refused')
+        throw new AppError('SERVICE_UNAVAILABLE')
+      }
     },
   }, (socket, request) => acceptConnection(app, hub, options, socket, request))
 }, { name: 'ws-hub', dependencies: ['storage', 'auth', 'licensing'] })
