@@ -67,11 +67,12 @@ t.test('license_expired is told again when a renewed license expires again, once
   t.equal((await scanExpiry(ctx)).expired, 1)
   t.equal((await scanExpiry(ctx)).expired, 0, 'once for this expiry')
 
-  const renewedUntil = new Date(clock.now.getTime() + 10 * DAY)
-  await updateLicense(ctx.db, tenantId, license.id, { expiresAt: renewedUntil })
+  // Renewed by a sync: a new date, synced now (so it stays in force within LICENSE_SYNC_GRACE).
+  const renewedUntil = new Date(clock.now.getTime() + 2 * DAY)
+  await updateLicense(ctx.db, tenantId, license.id, { expiresAt: renewedUntil, lastSyncedAt: clock.now })
   t.equal((await scanExpiry(ctx)).expired, 0, 'the renewed license is not expired')
 
-  clock.now = new Date(renewedUntil.getTime() + DAY)
+  clock.now = new Date(renewedUntil.getTime() + 3_600_000)
   const [a, b] = await Promise.all([scanExpiry(ctx), scanExpiry(ctx)])
   t.equal(a.expired + b.expired, 1, 'expired again: told again, once however many scan')
   const events = await eventsOf(ctx, tenantId, 'license_expired')
