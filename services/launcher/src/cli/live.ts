@@ -1,5 +1,5 @@
-import type { SyncOutcome } from '@license-hub/contract'
-import { eventHistory, type EventMessage, type LicensingContext, type PublishedEvent } from '@license-hub/licensing'
+import type { LicenseEventMessage, PublishedEvent, SyncOutcome } from '@license-hub/contract'
+import { eventHistory, type LicensingContext } from '@license-hub/licensing'
 import { createQueue, createQueueEvents, queueConnection, redisKeys, subscribeChannel } from '@license-hub/redis'
 import { CommandError, type CliContext } from './context.js'
 
@@ -28,7 +28,8 @@ export async function runSync(cli: CliContext, timeoutMs: number): Promise<SyncO
   }
 }
 
-const message = ({ id, type, tenantId, timestamp, data }: PublishedEvent): EventMessage => ({ id, type, tenantId, timestamp, data: data as Record<string, unknown> })
+// The addressee of a session_ended routes it; it is not part of the message.
+const message = ({ id, type, tenantId, timestamp, data }: PublishedEvent) => ({ id, type, tenantId, timestamp, data }) as LicenseEventMessage
 
 /**
  * Prints the tenant's events after `after` from Postgres, then its live events from Redis until
@@ -36,11 +37,11 @@ const message = ({ id, type, tenantId, timestamp, data }: PublishedEvent): Event
  * and each event is printed once.
  */
 export async function followEvents(
-  cli: CliContext, ctx: LicensingContext, tenantId: string, query: { after?: string; type?: string }, print: (event: EventMessage) => void,
+  cli: CliContext, ctx: LicensingContext, tenantId: string, query: { after?: string; type?: string }, print: (event: LicenseEventMessage) => void,
 ): Promise<void> {
   const seen = new Set<string>()
-  let buffered: EventMessage[] | undefined = []
-  const emit = (event: EventMessage) => {
+  let buffered: LicenseEventMessage[] | undefined = []
+  const emit = (event: LicenseEventMessage) => {
     if (seen.has(event.id)) return
     seen.add(event.id)
     print(event)

@@ -1,11 +1,11 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
-import { AppError, type SyncOutcome } from '@license-hub/contract'
+import { AppError, LICENSE_EVENT_TYPES, type LicenseEventMessage, type SyncOutcome } from '@license-hub/contract'
 import { parseDuration } from '@license-hub/config'
 import { findUserByEmail, listTenants, listUsers, type Db, type Tenant, type User } from '@license-hub/db'
 import {
   changePassword, createAccount, createTenant, eventHistory, installationFingerprint, issueLocalLicense, licenseRecords, listActiveSessions,
   requestedLicenseDates, resolveLicense, revokeSession, sessionCount, setAllocation, setUserWebrtcAccess, signAccessToken, userView,
-  withLicenseChangeEvents, type EventMessage,
+  withLicenseChangeEvents,
 } from '@license-hub/licensing'
 import { tenantConnections } from '@license-hub/redis'
 import { CommandError, UsageError, type CliContext } from './context.js'
@@ -18,7 +18,7 @@ const int = (name: string, min: number, max = Number.MAX_SAFE_INTEGER) => (value
   return n
 }
 
-const eventRow = (e: EventMessage) => ({ ...e, message: (e.data as { message?: string }).message })
+const eventRow = (e: LicenseEventMessage) => ({ ...e, message: e.data.message })
 const EVENT_COLUMNS: Array<[string, (e: ReturnType<typeof eventRow>) => unknown]> = [
   ['id', (e) => e.id], ['time', (e) => e.timestamp], ['type', (e) => e.type], ['message', (e) => e.message],
 ]
@@ -206,7 +206,8 @@ export function buildProgram(cli: CliContext, out: (json: boolean) => Printer): 
       if (!/^[0-9]{1,18}$/.test(v)) throw new InvalidArgumentError('--after must be an event id')
       return v
     })
-    .option('--limit <n>', 'at most this many (1-500)', int('--limit', 1, 500), 100).option('--type <type>', 'only events of this type')
+    .option('--limit <n>', 'at most this many (1-500)', int('--limit', 1, 500), 100)
+    .addOption(new Option('--type <type>', 'only events of this type').choices(LICENSE_EVENT_TYPES))
     .option('--follow', 'keep printing the tenant\'s live events (one JSON document per line with --json)')
     .action(async (opts: { tenant: string; after?: string; limit: number; type?: string; follow?: boolean; json?: boolean }) => {
       const printer = out(Boolean(opts.json))
