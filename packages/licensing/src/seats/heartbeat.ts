@@ -127,7 +127,7 @@ async function validateFromPostgres(ctx: LicensingContext, caller: { id: string;
 
 /** The seat is gone: record why in Postgres (if nobody has) and free whatever is left of it. */
 async function seatLost(ctx: LicensingContext, session: ClientSession, result: HeartbeatResult): Promise<Validation> {
-  const reason: SessionSessionEndReason = result.status === 'taken' ? 'forced' : 'expired'
+  const reason: SessionEndReason = result.status === 'taken' ? 'forced' : 'expired'
   await endAndRelease(ctx, [session], reason)
   return notFound(ctx, session.tenantId, session.userId, session.id)
 }
