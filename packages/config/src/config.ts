@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import { resolve } from 'node:path'
 import { Value } from 'typebox/value'
 import { EnvSchema, type Env } from './env-schema.js'
@@ -26,6 +27,15 @@ export interface Config {
   adminPassword?: string
   /** Events older than this many days are deleted by the worker once a day. */
   eventRetentionDays: number
+  /** Proxies whose X-Forwarded-For is believed (addresses, CIDRs or proxy-addr's named ranges). */
+  trustedProxies: string[]
+  /** The api listen address. */
+  host: string
+  wsMaxConnectionsPerUser: number
+  wsMaxConnectionsPerTenant: number
+  wsMaxConnectionsPerNode: number
+  /** Per-tenant series on /metrics (tenant ids are not public). */
+  metricsTenantLabels: boolean
 }
 
 export class ConfigError extends Error {
@@ -49,12 +59,32 @@ function pick(env: NodeJS.ProcessEnv): Record<string, string> {
 // PEM keys pasted into .env files often carry literal "\n" sequences.
 const pem = (value?: string) => value?.replace(/\\n/g, '\n')
 
-function integer(env: Env, name: 'PORT' | 'SESSION_HEARTBEAT_SEC' | 'SESSION_LEASE_SEC' | 'EVENT_RETENTION_DAYS', fallback: number, max: number): number {
+type IntegerName = 'PORT' | 'SESSION_HEARTBEAT_SEC' | 'SESSION_LEASE_SEC' | 'EVENT_RETENTION_DAYS' | 'WS_MAX_CONNECTIONS_PER_USER' | 'WS_MAX_CONNECTIONS_PER_TENANT' | 'WS_MAX_CONNECTIONS_PER_NODE'
+
+function integer(env: Env, name: IntegerName, fallback: number, max: number): number {
   const value = env[name] === undefined ? fallback : Number(env[name])
   if (!Number.isSafeInteger(value) || value < 1 || value > max) {
     throw new ConfigError(`${name}: expected ${expected(name)} (got "${env[name]}")`)
   }
   return value
+}
+
+const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal'])
+
+/** `TRUSTED_PROXIES`: each entry an address, a CIDR (address/bits) or one of proxy-addr's named ranges. */
+function trustedProxies(value: string | undefined): string[] {
+  const entries = (value ?? 'loopback').split(',').map((e) => e.trim()).filter(Boolean)
+  for (const entry of entries) {
+    if (NAMED_RANGES.has(entry)) continue
+    const [address = '', bits, extra] = entry.split('/')
+    const family = isIP(address)
+    const maxBits = family === 4 ? 32 : 128
+    const bitsOk = bits === undefined || (/^[0-9]{1,3}$/.test(bits) && Number(bits) <= maxBits)
+    if (family === 0 || !bitsOk || extra !== undefined) {
+      throw new ConfigError(`TRUSTED_PROXIES: expected ${expected('TRUSTED_PROXIES')} (got "${entry}")`)
+    }
+  }
+  return entries
 }
 
 /** Reads and validates the environment; a bad value throws a ConfigError whose one-line message names it. */
@@ -103,5 +133,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     adminEmail: typed.ADMIN_EMAIL?.toLowerCase(),
     adminPassword: typed.ADMIN_PASSWORD,
     eventRetentionDays: integer(typed, 'EVENT_RETENTION_DAYS', 30, 36_500),
+    trustedProxies: trustedProxies(typed.TRUSTED_PROXIES),
+    host: typed.HOST ?? '0.0.0.0',
+    wsMaxConnectionsPerUser: integer(typed, 'WS_MAX_CONNECTIONS_PER_USER', 5, 1_000_000),
+    wsMaxConnectionsPerTenant: integer(typed, 'WS_MAX_CONNECTIONS_PER_TENANT', 10_000, 10_000_000),
+    wsMaxConnectionsPerNode: integer(typed, 'WS_MAX_CONNECTIONS_PER_NODE', 20_000, 10_000_000),
+    metricsTenantLabels: typed.METRICS_TENANT_LABELS === 'true',
   }
 }

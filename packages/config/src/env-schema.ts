@@ -26,6 +26,12 @@ export const EnvSchema = Type.Object({
   LICENSE_HUB_DATA_DIR: Type.Optional(Type.String({ minLength: 1, description: 'a directory for the embedded default\'s servers and generated development secrets (default .data/ under the working directory)' })),
   ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8, description: 'at least 8 characters' })),
   EVENT_RETENTION_DAYS: Type.Optional(Int('a positive integer number of days the event history keeps (default 30)')),
+  TRUSTED_PROXIES: Type.Optional(Type.String({ description: 'comma-separated addresses or CIDRs of the proxies whose X-Forwarded-For is believed, or loopback / linklocal / uniquelocal (default loopback)' })),
+  HOST: Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^[0-9A-Za-z.:%_-]+$', description: 'the api listen address, e.g. 0.0.0.0, :: or 127.0.0.1 (default 0.0.0.0)' })),
+  WS_MAX_CONNECTIONS_PER_USER: Type.Optional(Int('a positive integer (default 5)')),
+  WS_MAX_CONNECTIONS_PER_TENANT: Type.Optional(Int('a positive integer (default 10000)')),
+  WS_MAX_CONNECTIONS_PER_NODE: Type.Optional(Int('a positive integer (default 20000)')),
+  METRICS_TENANT_LABELS: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'true or false (default false): per-tenant socket counts on /metrics' })),
 })
 
 export type Env = Static<typeof EnvSchema>

@@ -60,3 +60,28 @@ t.test('values are typed and normalised', async (t) => {
   t.equal(config.licensePublicKey, '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----', 'escaped newlines in PEM are restored')
   t.equal(config.adminEmail, 'admin@example.com')
 })
+
+t.test('hardening settings: trusted proxies, listen address, socket caps, tenant labels on /metrics', async (t) => {
+  const defaults = loadConfig({})
+  t.same(defaults.trustedProxies, ['loopback'], 'only loopback proxies are believed by default')
+  t.equal(defaults.host, '0.0.0.0')
+  t.equal(defaults.wsMaxConnectionsPerUser, 5)
+  t.equal(defaults.wsMaxConnectionsPerTenant, 10_000)
+  t.equal(defaults.wsMaxConnectionsPerNode, 20_000)
+  t.equal(defaults.metricsTenantLabels, false)
+  const set = loadConfig({
+    TRUSTED_PROXIES: '10.0.0.0/8, 192.168.1.7,::1, fd00::/8, uniquelocal', HOST: '127.0.0.1',
+    WS_MAX_CONNECTIONS_PER_USER: '3', WS_MAX_CONNECTIONS_PER_TENANT: '6000', WS_MAX_CONNECTIONS_PER_NODE: '50000', METRICS_TENANT_LABELS: 'true',
+  })
+  t.same(set.trustedProxies, ['10.0.0.0/8', '192.168.1.7', '::1', 'fd00::/8', 'uniquelocal'])
+  t.equal(set.host, '127.0.0.1')
+  t.same([set.wsMaxConnectionsPerUser, set.wsMaxConnectionsPerTenant, set.wsMaxConnectionsPerNode], [3, 6000, 50_000])
+  t.equal(set.metricsTenantLabels, true)
+  rejects({ TRUSTED_PROXIES: 'nginx' }, 'TRUSTED_PROXIES')
+  rejects({ TRUSTED_PROXIES: '10.0.0.0/33' }, 'TRUSTED_PROXIES')
+  rejects({ TRUSTED_PROXIES: '10.0.0.300' }, 'TRUSTED_PROXIES')
+  rejects({ HOST: 'a b' }, 'HOST')
+  rejects({ WS_MAX_CONNECTIONS_PER_USER: '0' }, 'WS_MAX_CONNECTIONS_PER_USER')
+  rejects({ WS_MAX_CONNECTIONS_PER_TENANT: 'many' }, 'WS_MAX_CONNECTIONS_PER_TENANT')
+  rejects({ METRICS_TENANT_LABELS: 'yes' }, 'METRICS_TENANT_LABELS')
+})

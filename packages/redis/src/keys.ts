@@ -28,8 +28,8 @@ export function redisKeys(prefix = 'lh:') {
     /** Per-node WebSocket connection counts, for /api/ws/stats over all nodes. */
     wsNodes: () => `${prefix}ws:nodes`,
     wsNode: (nodeId: string) => `${prefix}ws:node:${nodeId}`,
-    /** Key prefixes of the login rate limiters. */
-    loginLimiter: (kind: 'email' | 'ip') => `${prefix}login-fail:${kind}`,
+    /** Key prefixes of the login rate limiters (failures per email and per address; addresses that proved an email's password). */
+    loginLimiter: (kind: 'email' | 'ip' | 'proven') => `${prefix}login-fail:${kind}`,
     /** BullMQ's own prefix (it must not share ioredis' keyPrefix). */
     queuePrefix: () => `${prefix}bull`,
     /** Generic short-lived lock. */

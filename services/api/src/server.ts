@@ -15,5 +15,5 @@ closeWithGrace({ delay: 20_000 }, async ({ signal, err }) => {
   await infra.release()
 })
 
-await app.listen({ port: config.port, host: '0.0.0.0' })
-log.info({ port: config.port, fingerprint: defaults.fingerprint }, 'api listening')
+await app.listen({ port: config.port, host: config.host })
+log.info({ host: config.host, port: config.port, fingerprint: defaults.fingerprint }, 'api listening')

@@ -34,16 +34,16 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['auth'],
       summary: 'Log in with email and password',
-      description: 'Answers a 12-hour JWT. 5 failed logins (401) for one email, or 30 from one address, within 15 minutes make further attempts from there answer 429 until the window passes (on every api node). Malformed bodies do not count.',
+      description: 'Answers a 12-hour JWT. 5 failed logins (401) for one email, or 30 from one address, within 15 minutes make further attempts from there answer 429 until the window passes (on every api node); each attempt is counted before its password is checked, so a parallel burst gets no more guesses. An address that logged in with that email within the window is not locked out by the email\'s limit. Malformed bodies do not count.',
       body: LoginBody,
       response: { 200: LoginResponse, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 429: ErrorResponse },
     },
   }, async (request, reply) => {
     const { email, password, client = 'web' } = request.body
-    const retryAfterMs = await limiter.retryAfterMs(email, request.ip)
-    if (retryAfterMs > 0) {
+    const reservation = await limiter.reserve(email, request.ip)
+    if (reservation.retryAfterMs > 0) {
       request.log.warn({ code: 'RATE_LIMITED' }, 'login refused: too many failed attempts')
-      reply.header('retry-after', Math.ceil(retryAfterMs / 1000))
+      reply.header('retry-after', Math.ceil(reservation.retryAfterMs / 1000))
       throw new AppError('RATE_LIMITED')
     }
     let user: User
@@ -51,11 +51,13 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       user = await verifyCredentials(app.db, email, password)
     } catch (err) {
       if (err instanceof AppError && err.code === 'INVALID_CREDENTIALS') {
-        await limiter.recordFailure(email, request.ip)
         request.log.info({ code: err.code }, 'login failed')
+      } else {
+        await reservation.release()
       }
       throw err
     }
+    await reservation.succeeded()
     const { license, webrtc } = await licenseAndAccess(app, user)
     const outcome = { tenantId: user.tenantId, userId: user.id, client, code: webrtc.code ?? 'OK' }
     if (client === 'extension' && !webrtc.allowed) {
