@@ -11,9 +11,37 @@ export const REDACT_PATHS = [
   '*.licensePrivateKey', '*.adminPassword', 'config.licenseServer.apiKey',
 ]
 
-/** Drops secrets from a URL's query string (the extension sends its JWT as ?token=). */
+const SECRET_PARAMS = new Set(['token', 'access_token', 'apikey', 'api_key'])
+/** Paths whose query string never reaches a log: the extension sends its JWT there. */
+/** A JWT under any parameter name: its header always starts `{"` (base64url `eyJ`). */
+const JWT_LIKE = /^eyJ[\w-]*\.[\w-]*\.[\w-]*$/
+const QUERY_NEVER_LOGGED = new Set(['/ws/license'])
+
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '))
+  } catch {
+    return text
+  }
+}
+
+/**
+ * Drops secrets from a URL's query string, however the parameter's name is encoded (`%74oken`);
+ * the query of /ws/license is dropped whole.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&](?:token|access_token|apiKey|api_key)=)[^&#]*/gi, '$1[Redacted]')
+  const at = url.indexOf('?')
+  if (at < 0) return url
+  const path = url.slice(0, at)
+  if (QUERY_NEVER_LOGGED.has(decoded(path).replace(/\/+$/, ''))) return `${path}?[Redacted]`
+  const query = url.slice(at + 1).split('&').map((pair) => {
+    const eq = pair.indexOf('=')
+    const name = eq < 0 ? pair : pair.slice(0, eq)
+    const value = eq < 0 ? '' : decoded(pair.slice(eq + 1))
+    const secret = SECRET_PARAMS.has(decoded(name).trim().toLowerCase()) || JWT_LIKE.test(value.trim())
+    return secret ? `${name}=[Redacted]` : pair
+  })
+  return `${path}?${query.join('&')}`
 }
 
 export function loggerOptions(level: string, name: string): LoggerOptions {

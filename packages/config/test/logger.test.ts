@@ -22,7 +22,12 @@ t.test('secrets never reach a log line', async (t) => {
 })
 
 t.test('a token in the query string is redacted from request URLs', async (t) => {
-  t.equal(redactUrl('/ws/license?token=eyJ.abc.def&lastEventId=7'), '/ws/license?token=[Redacted]&lastEventId=7')
+  t.equal(redactUrl('/ws/license?token=eyJ.abc.def&lastEventId=7'), '/ws/license?[Redacted]', 'the query of /ws/license is never logged')
+  t.equal(redactUrl('/ws/%6Cicense/?%74oken=x'), '/ws/%6Cicense/?[Redacted]', 'however its path is encoded')
+  t.equal(redactUrl('/api/x?%74oken=secret&a=1'), '/api/x?%74oken=[Redacted]&a=1', 'a percent-encoded parameter name is still a token')
+  t.equal(redactUrl('/api/x?TOKEN=secret&API%5FKEY=k'), '/api/x?TOKEN=[Redacted]&API%5FKEY=[Redacted]')
+  t.equal(redactUrl('/api/x?q=eyJhbGciOi.eyJpZCI6.c2ln&page=2'), '/api/x?q=[Redacted]&page=2', 'a JWT under any name')
+  t.equal(redactUrl('/api/x?%zz=1'), '/api/x?%zz=1', 'a malformed escape does not throw')
   t.equal(redactUrl('/health'), '/health')
   const { log, text } = capture()
   const serializers = loggerOptions('info', 'test').serializers!

@@ -17,6 +17,11 @@ export const ERRORS = {
   VALIDATION_ERROR: { status: 400, message: 'Invalid request' },
   NOT_FOUND: { status: 404, message: 'Not found' },
   CONFLICT: { status: 409, message: 'Conflict' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body too large' },
+  URI_TOO_LONG: { status: 414, message: 'Request URI too long' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type: send application/json' },
+  UPGRADE_REQUIRED: { status: 426, message: 'This endpoint is a WebSocket: send an Upgrade request' },
+  HEADERS_TOO_LARGE: { status: 431, message: 'Request header fields too large' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'Service temporarily unavailable' },
   BAD_GATEWAY: { status: 502, message: 'The external license server could not be reached' },
   INTERNAL_ERROR: { status: 500, message: 'Internal server error' },
@@ -41,7 +46,8 @@ export function userLimitMessage(limit: number): string {
 }
 
 export const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict',
-  429: 'Too Many Requests', 500: 'Internal Server Error', 501: 'Not Implemented', 502: 'Bad Gateway',
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
+  406: 'Not Acceptable', 408: 'Request Timeout', 409: 'Conflict', 413: 'Payload Too Large', 414: 'URI Too Long',
+  415: 'Unsupported Media Type', 426: 'Upgrade Required', 429: 'Too Many Requests', 431: 'Request Header Fields Too Large', 500: 'Internal Server Error', 501: 'Not Implemented', 502: 'Bad Gateway',
   503: 'Service Unavailable',
 }

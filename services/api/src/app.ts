@@ -3,8 +3,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config, Logger } from '@license-hub/config'
 import type { Secrets } from '@license-hub/licensing'
 import { RequestLogs } from './request-logs.js'
-import errorHandler from './plugins/error-handler.js'
+import errorHandler, { clientErrorHandler, frameworkErrors } from './plugins/error-handler.js'
 import cors from './plugins/cors.js'
+import { compilersFactory } from './validation.js'
 import storage from './plugins/storage.js'
 import auth from './plugins/auth.js'
 import licensing from './plugins/licensing.js'
@@ -55,7 +56,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // X-Forwarded-For is believed only as far as trusted proxies reach: the client is the last untrusted hop.
     trustProxy: options.config.trustedProxies,
     bodyLimit: 64 * 1024,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    schemaController: { compilersFactory },
+    // The contract's error shape for what Node refuses before Fastify sees a request (431, 414, 400).
+    clientErrorHandler,
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.decorate('config', options.config)

@@ -1,14 +1,14 @@
 import { Type, type Static } from 'typebox'
 import { LicenseSummary } from './license.js'
-import { Uuid } from './common.js'
+import { Text, Uuid } from './common.js'
 
 // Not format 'email': the default admin is admin@localhost, which has no dot in its domain.
-export const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+$', description: 'compared case-insensitively' })
+export const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@\\u0000-\\u001f\\u007f]+@[^\\s@\\u0000-\\u001f\\u007f]+$', description: 'compared case-insensitively' })
 export const Role = Type.Union([Type.Literal('admin'), Type.Literal('user')])
 
 export const LoginBody = Type.Object({
   email: Email,
-  password: Type.String({ minLength: 1, maxLength: 1024 }),
+  password: Text({ minLength: 1, maxLength: 1024 }),
   client: Type.Optional(Type.Union([Type.Literal('extension'), Type.Literal('web')], {
     description: 'extension: the license and the user\'s WebRTC access are checked at login and a refusal is a 403/404; web (default): login succeeds and `webrtc` says whether the extension would be allowed',
   })),

@@ -8,6 +8,19 @@ export const ErrorResponse = Type.Object({
 }, { $id: 'ErrorResponse', description: 'Every error answer has this shape' })
 export type ErrorResponse = Static<typeof ErrorResponse>
 
+/** No NUL or other control character: Postgres refuses NUL in text, and logs and terminals should carry none. */
+export const PRINTABLE = '^[^\\u0000-\\u001f\\u007f]*$'
+
+/** A request string: printable, with the bounds given. */
+export function Text(options: { minLength?: number; maxLength: number; description?: string }) {
+  return Type.String({ ...options, pattern: PRINTABLE })
+}
+
+/** The largest value of a Postgres integer column: every request number is bounded. */
+export const MAX_INT4 = 2_147_483_647
+/** A seat count: far beyond any license, far below what a column or a Lua number could not hold. */
+export const MAX_SEATS = 1_000_000
+
 export const Uuid = Type.String({ format: 'uuid' })
 export const IsoDate = Type.String({ format: 'date-time' })
 export const NullableIsoDate = Type.Union([IsoDate, Type.Null()])

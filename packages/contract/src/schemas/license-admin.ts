@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { Features } from './license.js'
-import { IsoDate, NullableIsoDate, Uuid } from './common.js'
+import { IsoDate, MAX_INT4, MAX_SEATS, NullableIsoDate, Text, Uuid } from './common.js'
 
 export const LicenseTypeView = Type.Object({
   id: Type.Integer(),
@@ -34,18 +34,18 @@ export const LicenseRecord = Type.Object({
 })
 export type LicenseRecord = Static<typeof LicenseRecord>
 
-const DateInput = Type.String({ minLength: 10, maxLength: 40, description: 'ISO 8601 date-time, or a date (YYYY-MM-DD: the end of that day, UTC, for expiry; its start for issue)' })
+const DateInput = Text({ minLength: 10, maxLength: 40, description: 'ISO 8601 date-time, or a date (YYYY-MM-DD: the end of that day, UTC, for expiry; its start for issue)' })
 
 /** The seed's curl example: snake_case dates as it shows them, camelCase accepted too. */
 export const GenerateLicenseBody = Type.Object({
-  organizationName: Type.String({ minLength: 1, maxLength: 200 }),
-  licenseTypeId: Type.Integer({ minimum: 1 }),
-  serverFingerprint: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'must be the tenant\'s fingerprint when given (the default)' })),
+  organizationName: Text({ minLength: 1, maxLength: 200 }),
+  licenseTypeId: Type.Integer({ minimum: 1, maximum: MAX_INT4 }),
+  serverFingerprint: Type.Optional(Text({ minLength: 1, maxLength: 200, description: 'must be the tenant\'s fingerprint when given (the default)' })),
   issued_at: Type.Optional(DateInput),
   expires_at: Type.Optional(DateInput),
   issuedAt: Type.Optional(DateInput),
   expiresAt: Type.Optional(DateInput),
-  webrtcMaxUsers: Type.Optional(Type.Integer({ minimum: 0, description: 'defaults to the type\'s max users, and never exceeds it' })),
+  webrtcMaxUsers: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_SEATS, description: 'defaults to the type\'s max users, and never exceeds it' })),
 }, { additionalProperties: false })
 export type GenerateLicenseBody = Static<typeof GenerateLicenseBody>
 

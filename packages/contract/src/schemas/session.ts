@@ -1,9 +1,9 @@
 import { Type, type Static } from 'typebox'
-import { IsoDate, Uuid } from './common.js'
+import { IsoDate, MAX_SEATS, Text, Uuid } from './common.js'
 import { LicenseSummary } from './license.js'
 
 export const CreateSessionBody = Type.Object({
-  deviceId: Type.String({ minLength: 1, maxLength: 200, description: 'identifies the browser profile running the extension' }),
+  deviceId: Text({ minLength: 1, maxLength: 200, description: 'identifies the browser profile running the extension' }),
   force: Type.Optional(Type.Boolean({ description: 'take the seat over from this user\'s other device (that session ends, reason forced)' })),
 }, { description: 'unknown fields are ignored' })
 export type CreateSessionBody = Static<typeof CreateSessionBody>
@@ -67,7 +67,7 @@ export const WebrtcSessions = Type.Object({
 })
 
 export const AllocationBody = Type.Object({
-  webrtcMaxUsers: Type.Integer({ minimum: 0, description: 'the admin\'s allocation, 0 to the license\'s max_users' }),
+  webrtcMaxUsers: Type.Integer({ minimum: 0, maximum: MAX_SEATS, description: 'the admin\'s allocation, 0 to the license\'s max_users' }),
 }, { description: 'unknown fields are ignored' })
 
 export const AllocationResult = Type.Object({

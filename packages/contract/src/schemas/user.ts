@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { Email, Role } from './auth.js'
-import { IsoDate, Uuid } from './common.js'
+import { IsoDate, Text, Uuid } from './common.js'
 
 /** A user as the API shows it: never a password or its hash. */
 export const UserView = Type.Object({
@@ -16,8 +16,8 @@ export type UserView = Static<typeof UserView>
 
 export const CreateUserBody = Type.Object({
   email: Email,
-  password: Type.String({ minLength: 8, maxLength: 1024 }),
-  name: Type.String({ minLength: 1, maxLength: 200 }),
+  password: Text({ minLength: 8, maxLength: 1024 }),
+  name: Text({ minLength: 1, maxLength: 200 }),
   role: Type.Optional(Role),
   webrtcEnabled: Type.Optional(Type.Boolean({ default: true })),
 }, { additionalProperties: false })

@@ -4,7 +4,7 @@ import fp from 'fastify-plugin'
 import fastifyWebsocket from '@fastify/websocket'
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import { AppError } from '@license-hub/contract'
+import { AppError, ErrorResponse } from '@license-hub/contract'
 import { dropOnEvent } from '@license-hub/licensing'
 import { WsHub } from './hub.js'
 import { acceptConnection, selectProtocol, type ConnectionQuery } from './connection.js'
@@ -80,6 +80,15 @@ export default fp<WsHubPluginOptions>(async (app, { redisUrl, ...overrides }) =>
       perMessageDeflate: false,
       handleProtocols: selectProtocol,
     },
+    // A client's protocol error (oversize frame, bad opcode, invalid UTF-8) is its own fault: ws has
+    // already closed the socket with the right code; one warn line without a stack, so no client can
+    // flood the error log. Anything else is ours, logged with its stack.
+    errorHandler: (err, socket, request) => {
+      const code = (err as { code?: unknown }).code
+      if (typeof code === 'string' && code.startsWith('WS_ERR_')) request.log.warn({ code, reason: err.message }, 'WebSocket protocol error: socket closed')
+      else request.log.error({ err }, 'WebSocket handler failed')
+      socket.terminate()
+    },
     // Replaces the default, which closes every socket at once: a reconnect storm on the other nodes.
     preClose: async () => {
       app.draining = true
@@ -94,15 +103,18 @@ export default fp<WsHubPluginOptions>(async (app, { redisUrl, ...overrides }) =>
 
   app.decorate('wsHub', { hub, nodeId, tenantStats: (tenantId: string) => stats.forTenant(tenantId) })
 
-  app.get<{ Querystring: ConnectionQuery }>('/ws/license', {
-    websocket: true,
+  app.route<{ Querystring: ConnectionQuery }>({
+    method: 'GET',
+    url: '/ws/license',
     schema: {
       tags: ['realtime'],
       summary: 'WebSocket of license events (token as ?token= or the bearer.<JWT> subprotocol; ?lastEventId= to replay)',
+      description: 'A plain HTTP request (no Upgrade) answers 426 UPGRADE_REQUIRED.',
       querystring: Type.Object({
-        token: Type.Optional(Type.String({ description: 'the JWT, as the extension sends it' })),
-        lastEventId: Type.Optional(Type.String({ description: 'id of the last event received: the missed ones are replayed first' })),
+        token: Type.Optional(Type.String({ maxLength: 8192, description: 'the JWT, as the extension sends it' })),
+        lastEventId: Type.Optional(Type.String({ maxLength: 40, description: 'id of the last event received: the missed ones are replayed first' })),
       }),
+      response: { 426: ErrorResponse },
     },
     onRequest: async (request: FastifyRequest) => {
       const allowed = app.config.allowedOrigins
@@ -115,5 +127,7 @@ export default fp<WsHubPluginOptions>(async (app, { redisUrl, ...overrides }) =>
         throw new AppError('SERVICE_UNAVAILABLE')
       }
     },
-  }, (socket, request) => acceptConnection(app, hub, options, socket, request))
+    handler: async () => { throw new AppError('UPGRADE_REQUIRED') },
+    wsHandler: (socket, request) => acceptConnection(app, hub, options, socket, request),
+  })
 }, { name: 'ws-hub', dependencies: ['storage', 'auth', 'licensing'] })
