@@ -203,7 +203,7 @@ t.test('tokens in the WebSocket URL never reach the log', async (t) => {
   const bad = 'eyJhbGciOiJIUzI1NiJ9.eyJzZWNyZXQiOiJ4In0.c2lnbmF0dXJlLXNlY3JldA'
   await (await connect(t, testApp.app, { token: bad })).closed
   await (await connect(t, testApp.app, { protocols: [`bearer.${token}`] })).ws.close()
-  t.match(log, /\/ws\/license\?token=\[Redacted\]/, 'the request was logged')
+  t.match(log, /\/ws\/license\?\[Redacted\]/, 'the request was logged, without its query string')
   t.notOk(log.includes(token), 'the valid token is not in the log')
   t.notOk(log.includes(bad), 'nor the invalid one')
   t.ok(await wsUrl(testApp.app))

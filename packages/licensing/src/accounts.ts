@@ -1,7 +1,7 @@
 import { AppError } from '@license-hub/contract'
 import { hashPassword, verifyAgainstDummy, verifyPassword } from '@license-hub/core'
 import type { Logger } from '@license-hub/config'
-import { findUserByEmail, insertUser, setUserPasswordHash, type Db, type Role, type User } from '@license-hub/db'
+import { findUserByEmail, insertUser, setUserPasswordHash, setUserRole, type Db, type Role, type User } from '@license-hub/db'
 
 /**
  * The user whose email and password match, else INVALID_CREDENTIALS. An unknown email still pays
@@ -55,5 +55,12 @@ export async function changePassword(ctx: { db: Db; log: Logger }, tenantId: str
   const user = await setUserPasswordHash(ctx.db, tenantId, userId, await hashPassword(password))
   if (!user) throw new AppError('NOT_FOUND', 'User not found')
   ctx.log.info({ tenantId, userId, code: 'PASSWORD_CHANGED' }, 'user password changed')
+  return user
+}
+
+/** A new role; the user's older tokens, which claim the old one, stop being honoured. */
+export async function changeRole(db: Db, tenantId: string, userId: string, role: Role): Promise<User> {
+  const user = await setUserRole(db, tenantId, userId, role)
+  if (!user) throw new AppError('NOT_FOUND', 'User not found')
   return user
 }

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { Db } from '../connection.js'
-import type { NewUser, User } from '../schema.js'
+import type { NewUser, Role, User } from '../schema.js'
 
 export async function insertUser(db: Db, user: NewUser): Promise<User> {
   return db.insertInto('users').values(user).returningAll().executeTakeFirstOrThrow()
@@ -36,7 +36,20 @@ export async function hasAdmin(db: Db, tenantId: string): Promise<boolean> {
   return row !== undefined
 }
 
+/** A new password ends the user's older tokens (their version is bumped). */
 export async function setUserPasswordHash(db: Db, tenantId: string, id: string, passwordHash: string): Promise<User | undefined> {
-  return db.updateTable('users').set({ passwordHash })
+  return db.updateTable('users').set((eb) => ({ passwordHash, tokenVersion: eb('tokenVersion', '+', 1) }))
     .where('tenantId', '=', tenantId).where('id', '=', id).returningAll().executeTakeFirst()
+}
+
+/** What a token is checked against on every request: the user's tenant, role and token version. */
+export async function findTokenSubject(db: Db, id: string): Promise<Pick<User, 'id' | 'tenantId' | 'role' | 'tokenVersion'> | undefined> {
+  return db.selectFrom('users').select(['id', 'tenantId', 'role', 'tokenVersion']).where('id', '=', id).executeTakeFirst()
+}
+
+/** A role change ends the user's older tokens, which claim the old role. */
+export async function setUserRole(db: Db, tenantId: string, id: string, role: Role): Promise<User | undefined> {
+  return db.updateTable('users').set((eb) => ({ role, tokenVersion: eb('tokenVersion', '+', 1) }))
+    .where('tenantId', '=', tenantId).where('id', '=', id).where('role', '!=', role).returningAll().executeTakeFirst()
+    .then(async (changed) => changed ?? findUser(db, tenantId, id))
 }

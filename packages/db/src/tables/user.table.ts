@@ -10,6 +10,8 @@ export interface UserTable {
   name: string
   role: Generated<Role>
   webrtcEnabled: Generated<boolean>
+  /** Bumped by a password or role change: tokens of an older version are no longer honoured. */
+  tokenVersion: Generated<number>
   createdAt: Generated<Date>
 }
 

@@ -2,50 +2,71 @@ import fp from 'fastify-plugin'
 import fastifyJwt from '@fastify/jwt'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '@license-hub/contract'
+import { findTokenSubject } from '@license-hub/db'
+import { TokenSubjects } from './token-subjects.js'
 
 export interface AuthUser {
   id: string
   tenantId: string
   role: 'admin' | 'user'
+  /** The user's token version when the token was issued (0 for tokens without one). */
+  tokenVersion?: number
 }
 
 /** Claims as older and newer tokens carry them: the user id as `id` or `userId`. */
 interface TokenClaims {
-  id?: string
-  userId?: string
-  tenantId?: string
-  role?: string
-  exp?: number
+  id?: unknown
+  userId?: unknown
+  tenantId?: unknown
+  role?: unknown
+  exp?: unknown
+  tokenVersion?: unknown
 }
 
 declare module '@fastify/jwt' {
   interface FastifyJWT {
-    payload: { id: string; userId: string; tenantId: string; role: AuthUser['role'] }
+    payload: { id: string; userId: string; tenantId: string; role: AuthUser['role']; tokenVersion?: number }
     user: AuthUser
   }
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** preHandler: a valid Bearer token, else 401 UNAUTHORIZED. */
+    /** preHandler: a valid Bearer token whose user still holds it, else 401 UNAUTHORIZED. */
     authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
     /** preHandler: a valid token with role admin, else 401 / 403 FORBIDDEN. */
     requireAdmin: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
-    /** Verifies a raw token (WebSocket query or subprotocol); undefined when invalid. */
+    /** Verifies a raw token's signature and claims (WebSocket query or subprotocol); undefined when invalid. */
     verifyToken: (token: string) => AuthUser | undefined
+    /** The token's user exists in its tenant with the role and token version the token claims. */
+    tokenHonoured: (user: AuthUser) => Promise<boolean>
+    /** Forget what this node cached of a user (its password, role or existence changed). */
+    forgetTokenSubject: (userId: string) => void
     issueToken: (user: AuthUser) => string
   }
 }
 
 export const TOKEN_TTL = '12h'
+export const TOKEN_TTL_SEC = 12 * 3600
 const TOKEN_CACHE_SIZE = 50_000
 const TOKEN_CACHE_TTL_MS = 10 * 60_000
+/** Clock skew tolerated between the node that signed a token and the one reading it. */
+const SKEW_SEC = 60
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
-export function toAuthUser(claims: TokenClaims): AuthUser | undefined {
+/**
+ * The claims a token must carry, checked for shape: UUID ids, a known role, an `exp` no further
+ * than a token's lifetime away (a signed `exp: 1e20` is refused) and an optional integer version.
+ */
+export function toAuthUser(claims: TokenClaims, nowSec = Date.now() / 1000): AuthUser | undefined {
   const id = claims.id ?? claims.userId
-  if (typeof id !== 'string' || typeof claims.tenantId !== 'string' || typeof claims.exp !== 'number') return undefined
+  if (typeof id !== 'string' || !UUID.test(id)) return undefined
+  if (typeof claims.tenantId !== 'string' || !UUID.test(claims.tenantId)) return undefined
+  if (typeof claims.exp !== 'number' || claims.exp > nowSec + TOKEN_TTL_SEC + SKEW_SEC) return undefined
   if (claims.role !== 'admin' && claims.role !== 'user') return undefined
-  return { id, tenantId: claims.tenantId, role: claims.role }
+  const version = claims.tokenVersion ?? 0
+  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0) return undefined
+  return { id: id.toLowerCase(), tenantId: claims.tenantId.toLowerCase(), role: claims.role, tokenVersion: version }
 }
 
 /** HS256 JWTs signed with JWT_SECRET; `alg: none` and other algorithms are refused. */
@@ -57,6 +78,14 @@ export default fp<{ secret: string }>(async (app, opts) => {
     // an extension sends the same token with every heartbeat.
     verify: { algorithms: ['HS256'], cache: TOKEN_CACHE_SIZE, cacheTTL: TOKEN_CACHE_TTL_MS },
   })
+  const subjects = new TokenSubjects((id) => findTokenSubject(app.db, id))
+
+  app.decorate('tokenHonoured', async (user: AuthUser) => {
+    const subject = await subjects.get(user.id)
+    return subject !== undefined && subject.tenantId === user.tenantId && subject.role === user.role
+      && subject.tokenVersion === (user.tokenVersion ?? 0)
+  })
+  app.decorate('forgetTokenSubject', (userId: string) => subjects.forget(userId))
 
   app.decorate('authenticate', async (request: FastifyRequest) => {
     let claims: TokenClaims
@@ -66,7 +95,7 @@ export default fp<{ secret: string }>(async (app, opts) => {
       throw new AppError('UNAUTHORIZED')
     }
     const user = toAuthUser(claims)
-    if (!user) throw new AppError('UNAUTHORIZED')
+    if (!user || !(await app.tokenHonoured(user))) throw new AppError('UNAUTHORIZED')
     request.user = user
   })
 
@@ -83,5 +112,7 @@ export default fp<{ secret: string }>(async (app, opts) => {
     }
   })
 
-  app.decorate('issueToken', (user: AuthUser) => app.jwt.sign({ id: user.id, userId: user.id, tenantId: user.tenantId, role: user.role }))
-}, { name: 'auth' })
+  app.decorate('issueToken', (user: AuthUser) => app.jwt.sign({
+    id: user.id, userId: user.id, tenantId: user.tenantId, role: user.role, tokenVersion: user.tokenVersion ?? 0,
+  }))
+}, { name: 'auth', dependencies: ['storage'] })

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { WebSocket, RawData } from 'ws'
 import { CLOSE_CODES, type ClientMessage, type PongMessage } from '@license-hub/contract'
 import { missedEvents, type LicensingContext, type Replay } from '@license-hub/licensing'
+import type { AuthUser } from '../auth.js'
 import { encodeEvent, type Client, type WsHub } from './hub.js'
 import type { WsHubOptions } from './options.js'
 
@@ -26,10 +27,22 @@ export function selectProtocol(protocols: Set<string>): string | false {
   return protocols.values().next().value ?? false
 }
 
-/** Handlers are attached synchronously, before any await, so no client message is missed. */
-export function acceptConnection(app: FastifyInstance, hub: WsHub, options: WsHubOptions, socket: WebSocket, request: FastifyRequest<{ Querystring: ConnectionQuery }>): void {
+/**
+ * Before the upgrade: the token's signature and claims, then its user against the record (which
+ * needs a query, so it cannot wait until the socket is open without missing the first events).
+ * A refused token is still upgraded and closed with 1008, as the contract says; a record that
+ * cannot be read is a 503 before any WebSocket exists.
+ */
+export async function checkConnectionToken(app: FastifyInstance, request: FastifyRequest<{ Querystring: ConnectionQuery }>): Promise<AuthUser | undefined> {
   const token = tokenOf(request)
   const user = token ? app.verifyToken(token) : undefined
+  if (!user) return undefined
+  return (await app.tokenHonoured(user)) ? user : undefined
+}
+
+/** Handlers are attached synchronously, before any await, so no client message is missed. */
+export function acceptConnection(app: FastifyInstance, hub: WsHub, options: WsHubOptions, socket: WebSocket, request: FastifyRequest<{ Querystring: ConnectionQuery }>, user: AuthUser | undefined): void {
+  const token = tokenOf(request)
   if (!token || !user) {
     // The reason, never the token (the request URL carrying it is redacted by the logger).
     request.log.warn({ reason: token ? tokenFault(app, token) : 'no token', code: 'WS_REFUSED' }, 'WebSocket refused')

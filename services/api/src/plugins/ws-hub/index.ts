@@ -7,7 +7,8 @@ import { Type } from 'typebox'
 import { AppError, ErrorResponse } from '@license-hub/contract'
 import { dropOnEvent } from '@license-hub/licensing'
 import { WsHub } from './hub.js'
-import { acceptConnection, selectProtocol, type ConnectionQuery } from './connection.js'
+import { acceptConnection, checkConnectionToken, selectProtocol, type ConnectionQuery } from './connection.js'
+import type { AuthUser } from '../auth.js'
 import { nodeStats, subscribeToEvents, type TenantStats } from '@license-hub/redis'
 import { ensureRegistered, trackHub } from './metrics.js'
 import { DEFAULT_WS_HUB_OPTIONS, type WsHubOptions } from './options.js'
@@ -103,6 +104,7 @@ export default fp<WsHubPluginOptions>(async (app, { redisUrl, ...overrides }) =>
 
   app.decorate('wsHub', { hub, nodeId, tenantStats: (tenantId: string) => stats.forTenant(tenantId) })
 
+  const checkedUsers = new WeakMap<FastifyRequest, AuthUser | undefined>()
   app.route<{ Querystring: ConnectionQuery }>({
     method: 'GET',
     url: '/ws/license',
@@ -127,7 +129,11 @@ export default fp<WsHubPluginOptions>(async (app, { redisUrl, ...overrides }) =>
         throw new AppError('SERVICE_UNAVAILABLE')
       }
     },
+    preHandler: async (request: FastifyRequest<{ Querystring: ConnectionQuery }>) => {
+      if (request.headers.upgrade?.toLowerCase() !== 'websocket') return
+      checkedUsers.set(request, await checkConnectionToken(app, request))
+    },
     handler: async () => { throw new AppError('UPGRADE_REQUIRED') },
-    wsHandler: (socket, request) => acceptConnection(app, hub, options, socket, request),
+    wsHandler: (socket, request) => acceptConnection(app, hub, options, socket, request, checkedUsers.get(request)),
   })
 }, { name: 'ws-hub', dependencies: ['storage', 'auth', 'licensing'] })

@@ -66,7 +66,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     }
     request.log.info(outcome, 'login')
     return {
-      token: app.issueToken({ id: user.id, tenantId: user.tenantId, role: user.role }),
+      token: app.issueToken({ id: user.id, tenantId: user.tenantId, role: user.role, tokenVersion: user.tokenVersion }),
       user: { id: user.id, tenantId: user.tenantId, email: user.email, name: user.name, role: user.role },
       license,
       webrtc,
