@@ -5,7 +5,7 @@
  * interrupted) and ends with one line `N passed, N failed` (a failed type check counts as one).
  */
 import { spawn, spawnSync } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -87,6 +87,17 @@ function runTap(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number;
   })
 }
 
+/**
+ * `--chaos` runs the fault suite (test/chaos, excluded from the default run): its files one at a
+ * time, since they restart servers and kill processes, with a longer per-file timeout.
+ */
+function tapArguments(args: string[]): string[] {
+  if (!args.includes('--chaos')) return args
+  const rest = args.filter((a) => a !== '--chaos')
+  const files = rest.some((a) => a.endsWith('.ts')) ? [] : readdirSync(join(process.cwd(), 'test', 'chaos')).filter((f) => f.endsWith('.test.ts')).map((f) => join('test', 'chaos', f))
+  return ['--jobs=1', '--timeout=300', ...rest, ...files]
+}
+
 async function main(): Promise<number> {
   ensureTapBuilt()
   const typed = typecheck()
@@ -110,7 +121,7 @@ async function main(): Promise<number> {
     await createTemplate(postgres)
     const urls = { postgres: postgres.url(), redis: redis.url }
     const env = { ...process.env, LH_TEST_POSTGRES_URL: urls.postgres, LH_TEST_REDIS_URL: urls.redis, LH_TEST_TMP: dir }
-    const { code, summary } = await runTap(process.argv.slice(2), env)
+    const { code, summary } = await runTap(tapArguments(process.argv.slice(2)), env)
     const typeErrors = (await typed) ? 0 : 1
     if (!summary) {
       console.log(`0 passed, ${1 + typeErrors} failed`)

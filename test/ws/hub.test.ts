@@ -79,7 +79,7 @@ t.test('usage_limit_warning is broadcast to the tenant', async (t) => {
 })
 
 t.test('GET /api/ws/stats counts the caller\'s tenant; the same figures are in /metrics', async (t) => {
-  const testApp = await buildTestApp(t)
+  const testApp = await buildTestApp(t, { env: { METRICS_TENANT_LABELS: 'true' } })
   const { app } = testApp
   const admin = await createTestUser(testApp, { role: 'admin' })
   const user = await createTestUser(testApp)
@@ -179,6 +179,29 @@ t.test('connection caps per tenant and per node close the extra socket with 1013
   third.send({ type: 'ping' })
   t.equal((await third.next()).type, 'pong', 'another tenant still gets in')
   t.equal((await (await connect(t, testApp.app, { token: outsider.token })).closed).code, 1013, 'the node\'s fourth')
+})
+
+t.test('one user\'s token cannot take the tenant\'s cap: a per-user cap (WS_MAX_CONNECTIONS_PER_USER) closes its extra sockets with 1013', async (t) => {
+  const testApp = await buildTestApp(t, { env: { WS_MAX_CONNECTIONS_PER_USER: '3', WS_MAX_CONNECTIONS_PER_TENANT: '5' } })
+  const leaked = await createTestUser(testApp)
+  const colleague = await createTestUser(testApp)
+  const open = []
+  for (let i = 0; i < 3; i++) open.push(await connect(t, testApp.app, { token: leaked.token }))
+  for (let i = 0; i < 5; i++) t.equal((await (await connect(t, testApp.app, { token: leaked.token })).closed).code, 1013, `extra socket ${i + 1} of one user`)
+  const mine = await connect(t, testApp.app, { token: colleague.token })
+  mine.send({ type: 'ping' })
+  t.equal((await mine.next()).type, 'pong', 'a colleague of the same tenant still connects')
+  await open[0]!.ws.close()
+  await open[0]!.closed
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  const again = await connect(t, testApp.app, { token: leaked.token })
+  again.send({ type: 'ping' })
+  t.equal((await again.next()).type, 'pong', 'a closed socket frees its place')
+  t.equal(testApp.app.wsHub.hub.size, 4)
+  const fifth = await connect(t, testApp.app, { token: (await createTestUser(testApp)).token })
+  fifth.send({ type: 'ping' })
+  t.equal((await fifth.next()).type, 'pong')
+  t.equal((await (await connect(t, testApp.app, { token: (await createTestUser(testApp)).token })).closed).code, 1013, 'the tenant cap is set by WS_MAX_CONNECTIONS_PER_TENANT')
 })
 
 t.test('a connection that stops answering protocol pings is terminated; one that answers stays', async (t) => {

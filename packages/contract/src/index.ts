@@ -12,3 +12,4 @@ export * from './schemas/external-server.js'
 export {
   CLOSE_CODES, LICENSE_EVENT_TYPES, SESSION_END_REASONS, SEVERITIES, isLicenseEventType, type CloseCode, type LicenseEventType,
 } from './ws/constants.js'
+export * from './dependency-faults.js'

@@ -7,8 +7,18 @@ pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => v)
 
 export type Db = Kysely<Database>
 
-export function createDb(connectionString: string, options: { max?: number } = {}): Db {
-  const pool = new pg.Pool({ connectionString, max: options.max ?? 10, idleTimeoutMillis: 30_000 })
+export interface DbOptions {
+  max?: number
+  /** A query without an answer by then fails (the api's requests must not hang on a stuck Postgres). */
+  queryTimeoutMs?: number
+}
+
+export function createDb(connectionString: string, options: DbOptions = {}): Db {
+  // A Postgres that is away fails a new connection within 3 s, instead of the pool waiting forever.
+  const pool = new pg.Pool({
+    connectionString, max: options.max ?? 10, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 3_000,
+    ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}),
+  })
   // An idle client losing its server must not crash the process; the pool replaces it.
   pool.on('error', () => {})
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })] })

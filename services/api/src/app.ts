@@ -13,6 +13,7 @@ import healthRoutes from './routes/health/index.js'
 import wsHub, { type WsHubOptions } from './plugins/ws-hub/index.js'
 import wsRoutes from './routes/ws/index.js'
 import docs from './plugins/docs.js'
+import securityHeaders from './plugins/security-headers.js'
 import metrics from './plugins/metrics.js'
 import authRoutes from './routes/auth/index.js'
 import userRoutes from './routes/users/index.js'
@@ -74,6 +75,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(errorHandler)
   await app.register(cors)
+  await app.register(securityHeaders)
   await app.register(storage, { databaseUrl: options.databaseUrl, redisUrl: options.redisUrl })
   await app.register(auth, { secret: options.secrets.jwtSecret })
   await app.register(licensing, { now: options.now })
@@ -81,7 +83,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(docs)
   await app.register(metrics)
   // @fastify/websocket wraps the routes registered after it.
-  await app.register(wsHub, { redisUrl: options.redisUrl, ...options.wsHub })
+  const caps = { maxConnectionsPerUser: options.config.wsMaxConnectionsPerUser, maxConnectionsPerTenant: options.config.wsMaxConnectionsPerTenant, maxConnectionsPerNode: options.config.wsMaxConnectionsPerNode }
+  await app.register(wsHub, { redisUrl: options.redisUrl, ...caps, ...options.wsHub })
   await app.register(healthRoutes)
   await app.register(authRoutes, { prefix: '/api/auth' })
   await app.register(userRoutes, { prefix: '/api/users' })

@@ -15,5 +15,11 @@ closeWithGrace({ delay: 20_000 }, async ({ signal, err }) => {
   await infra.release()
 })
 
+// Started by `npm start`: stop (as for SIGTERM) if it dies without stopping us.
+const parentPid = Number(process.env.LICENSE_HUB_PARENT_PID)
+if (parentPid > 0) {
+  setInterval(() => { if (process.ppid !== parentPid) process.kill(process.pid, 'SIGTERM') }, 500).unref()
+}
+
 await app.listen({ port: config.port, host: config.host })
 log.info({ host: config.host, port: config.port, fingerprint: defaults.fingerprint }, 'api listening')

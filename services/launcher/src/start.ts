@@ -4,12 +4,14 @@
  * and prints the URL and admin login. Ctrl-C stops everything it started.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { bootProcess, showGeneratedAdmin } from '@license-hub/licensing'
 
 const { config, log, infra, defaults } = await bootProcess('start')
 
-const childEnv = { ...process.env, DATABASE_URL: infra.databaseUrl, REDIS_URL: infra.redisUrl }
+// The children follow us: they stop by themselves if we die without stopping them (see followParent).
+const childEnv = { ...process.env, DATABASE_URL: infra.databaseUrl, REDIS_URL: infra.redisUrl, LICENSE_HUB_PARENT_PID: String(process.pid) }
 const runTs = (entry: string): ChildProcess =>
   spawn(process.execPath, ['--import', 'tsx', '--conditions=license-hub-src', new URL(entry, import.meta.url).pathname],
     { env: childEnv, stdio: 'inherit' })
@@ -30,6 +32,34 @@ async function stop(code: number): Promise<never> {
 }
 process.on('SIGINT', () => void stop(0))
 process.on('SIGTERM', () => void stop(0))
+process.on('SIGHUP', () => void stop(0))
+
+/** Our parent, grandparent and great-grandparent (npm, its shell, tsx), pid 1 and up excluded. */
+function ancestors(): number[] {
+  const found: number[] = []
+  let pid = process.ppid
+  while (pid > 1 && found.length < 3) {
+    found.push(pid)
+    try {
+      // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may hold spaces, so read after the last ')'.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+    } catch {
+      break
+    }
+  }
+  return found
+}
+// A process manager may signal only `npm`, which does not always pass it on: when whoever started
+// us is gone, we stop everything we started, as for SIGTERM.
+const watched = ancestors()
+setInterval(() => {
+  const gone = watched.some((pid) => { try { process.kill(pid, 0); return false } catch { return true } })
+  if (gone && !stopping) {
+    log.warn('the process that started us is gone: stopping everything')
+    void stop(0)
+  }
+}, 500).unref()
 for (const child of children) child.once('exit', (code) => { if (!stopping) { log.error({ code }, 'a child process stopped; stopping everything'); void stop(1) } })
 
 const url = `http://localhost:${config.port}`

@@ -20,5 +20,10 @@ export async function runWorkerProcess(tuning: WorkerProcessTuning = {}): Promis
     await infra.release()
   })
 
+  // Started by `npm start`: stop (as for SIGTERM) if it dies without stopping us.
+  const parentPid = Number(process.env.LICENSE_HUB_PARENT_PID)
+  if (parentPid > 0) {
+    setInterval(() => { if (process.ppid !== parentPid) process.kill(process.pid, 'SIGTERM') }, 500).unref()
+  }
   log.info({ fingerprint: defaults.fingerprint }, 'worker started')
 }

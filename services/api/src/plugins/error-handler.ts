@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net'
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify'
-import { AppError, ERRORS, STATUS_TEXT, type ErrorCode } from '@license-hub/contract'
+import { AppError, ERRORS, RETRY_AFTER_SEC, STATUS_TEXT, isDependencyFault, type ErrorCode } from '@license-hub/contract'
 
 export function errorBody(statusCode: number, code: string, message: string) {
   return { statusCode, code, error: STATUS_TEXT[statusCode] ?? 'Error', message }
@@ -40,7 +40,16 @@ function send(reply: FastifyReply, code: ErrorCode, message?: string) {
 }
 
 export function handleError(err: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) {
-  if (err instanceof AppError) return reply.status(err.statusCode).send(errorBody(err.statusCode, err.code, err.message))
+  if (err instanceof AppError) {
+    if (err.statusCode === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', RETRY_AFTER_SEC)
+    return reply.status(err.statusCode).send(errorBody(err.statusCode, err.code, err.message))
+  }
+  if (isDependencyFault(err)) {
+    // Postgres or Redis away: the client retries; the node recovers by itself when they return.
+    request.log.warn({ code: 'SERVICE_UNAVAILABLE', cause: err.message }, 'dependency unavailable')
+    reply.header('retry-after', RETRY_AFTER_SEC)
+    return send(reply, 'SERVICE_UNAVAILABLE')
+  }
   if (err.validation) return send(reply, 'VALIDATION_ERROR', validationMessage(err.validationContext ?? 'body', err.validation[0]))
   const known = err.code ? FRAMEWORK[err.code] : undefined
   if (known) return send(reply, known, known === 'VALIDATION_ERROR' ? err.message : undefined)

@@ -16,7 +16,7 @@ export interface StorageOptions {
 
 /** Postgres (Kysely) and Redis clients shared by every route, released when the app closes. */
 export default fp<StorageOptions>(async (app, opts) => {
-  const db = createDb(opts.databaseUrl)
+  const db = createDb(opts.databaseUrl, { queryTimeoutMs: 4_000 })
   const redis = createRedis(opts.redisUrl, 'command')
   redis.on('error', (err) => app.log.warn({ err: err.message }, 'redis connection error'))
   app.decorate('db', db)

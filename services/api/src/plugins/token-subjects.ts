@@ -5,6 +5,8 @@ export interface TokenSubject {
 }
 
 const TTL_MS = 5_000
+/** While Postgres is away a known user keeps this long, so live seats keep their heartbeats. */
+const STALE_MS = 5 * 60_000
 const MAX_ENTRIES = 50_000
 
 /**
@@ -20,7 +22,13 @@ export class TokenSubjects {
   async get(userId: string): Promise<TokenSubject | undefined> {
     const cached = this.entries.get(userId)
     if (cached && this.now() - cached.at < TTL_MS) return cached.subject
-    const found = await this.load(userId)
+    let found: TokenSubject | undefined
+    try {
+      found = await this.load(userId)
+    } catch (err) {
+      if (cached && this.now() - cached.at < STALE_MS) return cached.subject
+      throw err
+    }
     const subject = found && { tenantId: found.tenantId, role: found.role, tokenVersion: found.tokenVersion }
     if (this.entries.size >= MAX_ENTRIES) this.entries.clear()
     this.entries.set(userId, { subject, at: this.now() })

@@ -22,7 +22,7 @@ export interface Client {
   expiry?: NodeJS.Timeout
 }
 
-export type Admission = 'ok' | 'node-full' | 'tenant-full' | 'draining'
+export type Admission = 'ok' | 'node-full' | 'tenant-full' | 'user-full' | 'draining'
 
 // userId stays on the node: it only routes session_ended.
 export function encodeEvent(event: PublishedEvent): Frame {
@@ -36,6 +36,8 @@ const RESYNC = Buffer.from(JSON.stringify({ type: 'resync' } satisfies ResyncMes
 /** This node's sockets, grouped by tenant, and delivery to them. */
 export class WsHub {
   readonly tenants = new Map<string, Set<Client>>()
+  /** Open sockets per user on this node: one leaked token cannot take the tenant's whole cap. */
+  private readonly users = new Map<string, number>()
   size = 0
   draining = false
   slowConsumers = 0
@@ -49,6 +51,9 @@ export class WsHub {
     if (this.size >= this.options.maxConnectionsPerNode) return 'node-full'
     const tenant = this.tenants.get(client.user.tenantId) ?? new Set<Client>()
     if (tenant.size >= this.options.maxConnectionsPerTenant) return 'tenant-full'
+    const userSockets = this.users.get(client.user.id) ?? 0
+    if (userSockets >= this.options.maxConnectionsPerUser) return 'user-full'
+    this.users.set(client.user.id, userSockets + 1)
     tenant.add(client)
     this.tenants.set(client.user.tenantId, tenant)
     this.size++
@@ -60,6 +65,9 @@ export class WsHub {
     clearTimeout(client.expiry)
     const tenant = this.tenants.get(client.user.tenantId)
     if (!tenant?.delete(client)) return
+    const userSockets = (this.users.get(client.user.id) ?? 1) - 1
+    if (userSockets > 0) this.users.set(client.user.id, userSockets)
+    else this.users.delete(client.user.id)
     if (tenant.size === 0) this.tenants.delete(client.user.tenantId)
     this.size--
     this.onCountChange(client.user.tenantId, -1)

@@ -42,7 +42,7 @@ export default fp<WsHubPluginOptions>(async (app, { redisUrl, ...overrides }) =>
   // A failed refresh only makes /api/ws/stats stale until the next one rewrites the whole hash.
   const refreshStats = () => stats.refresh(hub.counts()).catch((err: unknown) => app.log.warn({ err }, 'ws stats not refreshed'))
   hub.onCountChange = stats.changed
-  const untrack = trackHub(hub)
+  const untrack = trackHub(hub, app.config.metricsTenantLabels)
 
   const subscriber = subscribeToEvents(redisUrl, app.licensing.keys.eventsChannel(), app.log, {
     onEvent: (event) => {

@@ -3,6 +3,8 @@ import type { WsHub } from './hub.js'
 
 /** Every hub of this process (one in production; several when tests run api nodes side by side). */
 const hubs = new Set<WsHub>()
+/** Hubs whose node lists tenant ids on /metrics (METRICS_TENANT_LABELS=true): tenant ids are not public. */
+const labelled = new WeakSet<WsHub>()
 
 // Figures of this node: Prometheus scrapes every node and sums them, as /api/ws/stats does.
 const connections = new Gauge({
@@ -19,12 +21,15 @@ const tenants = new Gauge({
 })
 const tenantConnections = new Gauge({
   name: 'license_hub_ws_tenant_connections',
-  help: 'Open WebSocket connections per tenant on this api node',
+  help: 'Open WebSocket connections per tenant on this api node (only with METRICS_TENANT_LABELS=true)',
   labelNames: ['tenant_id'],
   registers: [],
   collect() {
     this.reset()
-    for (const hub of hubs) for (const [tenantId, clients] of hub.tenants) this.inc({ tenant_id: tenantId }, clients.size)
+    for (const hub of hubs) {
+      if (!labelled.has(hub)) continue
+      for (const [tenantId, clients] of hub.tenants) this.inc({ tenant_id: tenantId }, clients.size)
+    }
   },
 })
 const slowConsumers = new Counter({
@@ -41,8 +46,9 @@ function sum(of: (hub: WsHub) => number): number {
 }
 
 /** Puts the hub's figures in prom-client's default registry (served at /metrics). */
-export function trackHub(hub: WsHub): () => void {
+export function trackHub(hub: WsHub, tenantLabels = false): () => void {
   hubs.add(hub)
+  if (tenantLabels) labelled.add(hub)
   ensureRegistered()
   return () => { hubs.delete(hub) }
 }

@@ -5,6 +5,7 @@ export interface WsHubOptions {
   pingIntervalMs: number
   maxConnectionsPerNode: number
   maxConnectionsPerTenant: number
+  maxConnectionsPerUser: number
   /** Bytes queued for one socket past which it is a slow consumer, closed with 4000. */
   maxBufferedBytes: number
   /** A slow consumer that has not finished the close handshake by then is terminated. */
@@ -25,7 +26,8 @@ export interface WsHubOptions {
 export const DEFAULT_WS_HUB_OPTIONS: WsHubOptions = {
   pingIntervalMs: 25_000,
   maxConnectionsPerNode: 20_000,
-  maxConnectionsPerTenant: 2_000,
+  maxConnectionsPerTenant: 10_000,
+  maxConnectionsPerUser: 5,
   maxBufferedBytes: 512 * 1024,
   slowConsumerCloseMs: 5_000,
   maxPayloadBytes: 4 * 1024,
