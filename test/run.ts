@@ -98,6 +98,14 @@ function tapArguments(args: string[]): string[] {
   return ['--jobs=1', '--timeout=300', ...rest, ...files]
 }
 
+/** The fault suite's figures, one line per fault it survived. */
+function printChaosReport(dir: string): void {
+  const file = join(dir, 'chaos-report.jsonl')
+  if (!existsSync(file)) return
+  console.log('\nFaults survived (requests, 503 with Retry-After, other 5xx, answers over 5 s, lost sessions, over-admissions):')
+  for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) console.log(`  ${line}`)
+}
+
 async function main(): Promise<number> {
   ensureTapBuilt()
   const typed = typecheck()
@@ -122,6 +130,7 @@ async function main(): Promise<number> {
     const urls = { postgres: postgres.url(), redis: redis.url }
     const env = { ...process.env, LH_TEST_POSTGRES_URL: urls.postgres, LH_TEST_REDIS_URL: urls.redis, LH_TEST_TMP: dir }
     const { code, summary } = await runTap(tapArguments(process.argv.slice(2)), env)
+    printChaosReport(dir)
     const typeErrors = (await typed) ? 0 : 1
     if (!summary) {
       console.log(`0 passed, ${1 + typeErrors} failed`)

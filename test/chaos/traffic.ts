@@ -1,4 +1,7 @@
+import { appendFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
+import { harnessEnv } from '../helpers/env.js'
 
 /** What a fault test held: every figure but `requests` and `unavailable` must be 0. */
 export interface FaultReport {
@@ -41,7 +44,7 @@ export function heartbeatTraffic(app: FastifyInstance, seats: Seat[]) {
   }
 }
 
+/** One line per fault into the run's report, which `npm run test:chaos` prints at its end (the figures README quotes). */
 export function printReport(report: FaultReport): void {
-  // One line per fault: the figures README quotes.
-  console.log(`# chaos ${JSON.stringify(report)}`)
+  appendFileSync(join(harnessEnv().tmp, 'chaos-report.jsonl'), `${JSON.stringify(report)}\n`)
 }

@@ -21,6 +21,9 @@ export function createDb(connectionString: string, options: DbOptions = {}): Db 
   })
   // An idle client losing its server must not crash the process; the pool replaces it.
   pool.on('error', () => {})
+  // So does a checked-out client losing it between two queries (Postgres restarted mid-transaction):
+  // without a listener that 'error' would crash the process; the next query fails instead (a 503).
+  pool.on('connect', (client) => { client.on('error', () => {}) })
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })] })
 }
 
