@@ -13,6 +13,6 @@ t.test('tokens carrying the user id as `id` or as `userId` are both accepted', a
   for (const token of [withId, withUserId]) {
     const res = await app.inject({ method: 'GET', url: '/probe', headers: { authorization: `Bearer ${token}` } })
     t.equal(res.statusCode, 200)
-    t.same(res.json(), { id: user.id, tenantId: user.tenantId, role: 'user' })
+    t.same(res.json(), { id: user.id, tenantId: user.tenantId, role: 'user', tokenVersion: 0 })
   }
 })

@@ -34,11 +34,11 @@ process.on('SIGINT', () => void stop(0))
 process.on('SIGTERM', () => void stop(0))
 process.on('SIGHUP', () => void stop(0))
 
-/** Our parent, grandparent and great-grandparent (npm, its shell, tsx), pid 1 and up excluded. */
+/** Every ancestor (tsx, npm's shell, npm, whatever started npm), pid 1 excluded. */
 function ancestors(): number[] {
   const found: number[] = []
   let pid = process.ppid
-  while (pid > 1 && found.length < 3) {
+  while (pid > 1 && found.length < 16) {
     found.push(pid)
     try {
       // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may hold spaces, so read after the last ')'.
@@ -50,8 +50,8 @@ function ancestors(): number[] {
   }
   return found
 }
-// A process manager may signal only `npm`, which does not always pass it on: when whoever started
-// us is gone, we stop everything we started, as for SIGTERM.
+// A process manager may signal only `npm`, which does not always pass it on, and npm outlives a
+// parent that dies: when any process above us is gone, we stop everything we started, as for SIGTERM.
 const watched = ancestors()
 setInterval(() => {
   const gone = watched.some((pid) => { try { process.kill(pid, 0); return false } catch { return true } })

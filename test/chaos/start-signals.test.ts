@@ -3,10 +3,10 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { chmodSync, mkdtempSync } from 'node:fs'
 import { join } from 'node:path'
 import { freePort, waitFor } from '@license-hub/local-servers'
-import { harnessEnv } from './helpers/env.js'
-import { createTestDatabase } from './helpers/context.js'
+import { harnessEnv } from '../helpers/env.js'
+import { createTestDatabase } from '../helpers/context.js'
 
-const root = new URL('..', import.meta.url).pathname
+const root = new URL('../..', import.meta.url).pathname
 
 /** `npm start` against the harness's Postgres and Redis (no embedded servers), started by `parent`. */
 async function started(t: Parameters<typeof createTestDatabase>[0], parent: (env: NodeJS.ProcessEnv) => ChildProcess) {
