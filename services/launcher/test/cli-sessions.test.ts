@@ -1,4 +1,5 @@
 import t from 'tap'
+import { waitFor } from '@license-hub/local-servers'
 import { buildTestApp } from '../../../test/helpers/app.js'
 import { createTestUser } from '../../../test/helpers/users.js'
 import { connect } from '../../../test/ws/ws-client.js'
@@ -38,4 +39,13 @@ t.test('session list / end, stats and token against a live api node', async (t) 
   const left = Date.parse(minted.json.expiresAt) - Date.now()
   t.ok(left > 0 && left <= 5 * 60_000, 'expires after the ttl')
   t.notMatch(token.stderr, token.stdout.trim(), 'the token is never logged')
+
+  // A password change ends older tokens (tokenVersion); a token minted afterwards carries the new
+  // version. The api node keeps a token's user for a few seconds (other processes' changes reach it then).
+  t.equal((await cli(url, ['user', 'password', '--tenant', tenantId, '--email', admin.user.email, '--password', 'another-secret-1'])).code, 0)
+  const fresh = await cli(url, ['token', '--tenant', tenantId, '--email', admin.user.email])
+  const usersWith = async (jwt: string) => (await app.inject({ method: 'GET', url: '/api/users', headers: { authorization: `Bearer ${jwt}` } })).statusCode
+  await waitFor(async () => (await usersWith(fresh.stdout.trim())) === 200, 'a token minted after the password change to work', 15_000)
+  t.equal(await usersWith(token.stdout.trim()), 401, 'the token minted before the password change is refused')
+  t.equal((await cli(url, ['token', '--tenant', tenantId, '--email', admin.user.email, '--ttl', '7d'])).code, 2, 'a ttl past the api\'s limit is a usage error')
 })

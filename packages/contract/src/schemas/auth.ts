@@ -32,3 +32,7 @@ export const LoginResponse = Type.Object({
   webrtc: WebrtcAccess,
 })
 export type LoginResponse = Static<typeof LoginResponse>
+
+/** A token is honoured at most this long after it was signed: login issues tokens of this lifetime,
+ * the api refuses an `exp` further away, and the CLI mints none longer. */
+export const TOKEN_MAX_TTL_SEC = 12 * 3600

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import fastifyJwt from '@fastify/jwt'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { AppError } from '@license-hub/contract'
+import { AppError, TOKEN_MAX_TTL_SEC } from '@license-hub/contract'
 import { findTokenSubject } from '@license-hub/db'
 import { TokenSubjects } from './token-subjects.js'
 
@@ -46,8 +46,6 @@ declare module 'fastify' {
   }
 }
 
-export const TOKEN_TTL = '12h'
-export const TOKEN_TTL_SEC = 12 * 3600
 const TOKEN_CACHE_SIZE = 50_000
 const TOKEN_CACHE_TTL_MS = 10 * 60_000
 /** Clock skew tolerated between the node that signed a token and the one reading it. */
@@ -62,7 +60,7 @@ export function toAuthUser(claims: TokenClaims, nowSec = Date.now() / 1000): Aut
   const id = claims.id ?? claims.userId
   if (typeof id !== 'string' || !UUID.test(id)) return undefined
   if (typeof claims.tenantId !== 'string' || !UUID.test(claims.tenantId)) return undefined
-  if (typeof claims.exp !== 'number' || claims.exp > nowSec + TOKEN_TTL_SEC + SKEW_SEC) return undefined
+  if (typeof claims.exp !== 'number' || claims.exp > nowSec + TOKEN_MAX_TTL_SEC + SKEW_SEC) return undefined
   if (claims.role !== 'admin' && claims.role !== 'user') return undefined
   const version = claims.tokenVersion ?? 0
   if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0) return undefined
@@ -73,7 +71,7 @@ export function toAuthUser(claims: TokenClaims, nowSec = Date.now() / 1000): Aut
 export default fp<{ secret: string }>(async (app, opts) => {
   await app.register(fastifyJwt, {
     secret: opts.secret,
-    sign: { algorithm: 'HS256', expiresIn: TOKEN_TTL },
+    sign: { algorithm: 'HS256', expiresIn: TOKEN_MAX_TTL_SEC }, // @fastify/jwt reads a number as seconds
     // Verified tokens are cached (fast-jwt's LRU, keyed by a hash of the token, never past `exp`):
     // an extension sends the same token with every heartbeat.
     verify: { algorithms: ['HS256'], cache: TOKEN_CACHE_SIZE, cacheTTL: TOKEN_CACHE_TTL_MS },

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
-import { AppError, LICENSE_EVENT_TYPES, type LicenseEventMessage, type SyncOutcome } from '@license-hub/contract'
+import { AppError, LICENSE_EVENT_TYPES, TOKEN_MAX_TTL_SEC, type LicenseEventMessage, type SyncOutcome } from '@license-hub/contract'
 import { parseDuration } from '@license-hub/config'
 import { findUserByEmail, listTenants, listUsers, type Db, type Tenant, type User } from '@license-hub/db'
 import {
@@ -220,12 +220,15 @@ export function buildProgram(cli: CliContext, out: (json: boolean) => Printer): 
 
   command(program, 'token', 'mint a JWT for a user, for scripted admin tooling')
     .requiredOption('--tenant <id>', 'the tenant id').requiredOption('--email <email>', 'the user\'s email')
-    .option('--ttl <duration>', 'lifetime: 1h, 30m, 7d, or seconds', (value: string) => {
+    .option('--ttl <duration>', 'lifetime: 1h, 30m, or seconds; at most 12h, the api\'s limit', (value: string) => {
+      let ms: number
       try {
-        return parseDuration(value)
+        ms = parseDuration(value)
       } catch {
-        throw new InvalidArgumentError('--ttl must be a duration such as 1h, 30m or 7d')
+        throw new InvalidArgumentError('--ttl must be a duration such as 1h or 30m')
       }
+      if (ms > TOKEN_MAX_TTL_SEC * 1000) throw new InvalidArgumentError('--ttl must be at most 12h: the api refuses longer-lived tokens')
+      return ms
     }, 3_600_000)
     .action(async (opts: { tenant: string; email: string; ttl: number; json?: boolean }) => {
       const ctx = await cli.licensing('read')
