@@ -50,10 +50,8 @@ export function typesToUpsert(answered: ExternalLicenseType[], nested: ExternalL
     .filter((t) => { const old = existing.get(t.id); return !old || !sameType(t, old) })
 }
 
-/** The columns a sync writes for one external copy. */
-export interface ExternalCopy {
-  source: 'external'
-  externalId: string
+/** The license fields a sync both writes and compares. */
+interface CopyFields {
   tenantId: string
   organizationName: string
   serverFingerprint: string
@@ -61,31 +59,28 @@ export interface ExternalCopy {
   maxUsers: number
   webrtcMaxUsers: number
   licenseTypeId: number
+  issuedAt: Date
+  expiresAt: Date | null
+}
+
+/** The columns a sync writes for one external copy. */
+export interface ExternalCopy extends CopyFields {
+  source: 'external'
+  externalId: string
   /** JSON text of the parsed features. */
   features: string
   /** JSON text of the server's license as it answered. */
   raw: string
   signature: null
-  issuedAt: Date
-  expiresAt: Date | null
   lastSyncedAt: Date
   withdrawnAt: null
 }
 
 /** A stored external copy, as far as a sync compares it. */
-export interface StoredCopy {
+export interface StoredCopy extends CopyFields {
   id: string
-  tenantId: string
   externalId: string | null
-  organizationName: string
-  serverFingerprint: string
-  status: string
-  maxUsers: number
-  webrtcMaxUsers: number
-  licenseTypeId: number
   features: unknown
-  issuedAt: Date
-  expiresAt: Date | null
   withdrawnAt: Date | null
 }
 
