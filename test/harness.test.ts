@@ -1,8 +1,7 @@
 import t from 'tap'
 import pg from 'pg'
 import { Redis } from 'ioredis'
-import { createTestDatabase, redisPrefix } from './helpers/context.js'
-import { harnessEnv } from './helpers/env.js'
+import { createTestDatabase, harnessEnv, redisPrefix } from '@license-hub/test-support'
 
 t.test('the harness Postgres is a real server: a write is read back through a second connection', async (t) => {
   const { url } = await createTestDatabase(t)

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { startPostgres, startRedis, type RunningPostgres, type RunningRedis } from '@license-hub/local-servers'
 import { createDb, migrateToLatest } from '@license-hub/db'
-import { TEMPLATE_DATABASE } from './helpers/env.js'
+import { TEMPLATE_DATABASE } from '@license-hub/test-support'
 
 const tap = join(process.cwd(), 'node_modules', '.bin', 'tap')
 

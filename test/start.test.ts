@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { chmodSync, mkdtempSync } from 'node:fs'
 import { join } from 'node:path'
 import { freePort } from '@license-hub/local-servers'
-import { harnessEnv } from './helpers/env.js'
+import { harnessEnv } from '@license-hub/test-support'
 
 const launcher = new URL('../services/launcher/src/start.ts', import.meta.url).pathname
 

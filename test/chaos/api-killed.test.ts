@@ -3,11 +3,10 @@ import { spawn } from 'node:child_process'
 import { freePort, waitFor } from '@license-hub/local-servers'
 import { issueLocalLicense } from '@license-hub/licensing'
 import { listLiveSessions } from '@license-hub/db'
-import { buildTestApp, testSecrets } from '../helpers/app.js'
-import { createTestDatabase } from '../helpers/context.js'
-import { harnessEnv } from '../helpers/env.js'
+import { buildTestApp } from '../helpers/app.js'
 import { createTestUser } from '../helpers/users.js'
 import { printReport } from './traffic.js'
+import { createTestDatabase, harnessEnv, testSecrets } from '@license-hub/test-support'
 
 const server = new URL('../../services/api/src/server.ts', import.meta.url).pathname
 const CONTENDERS = 30

@@ -6,9 +6,9 @@ import { createDb, migrateToLatest } from '@license-hub/db'
 import { freePort, startPostgres, startRedis, waitFor, type RunningPostgres, type RunningRedis } from '@license-hub/local-servers'
 import { issueLocalLicense } from '@license-hub/licensing'
 import { buildTestApp, type TestApp } from '../helpers/app.js'
-import { harnessEnv } from '../helpers/env.js'
 import { createTestUser } from '../helpers/users.js'
 import { heartbeatTraffic, printReport, type Seat } from './traffic.js'
+import { harnessEnv } from '@license-hub/test-support'
 
 const SEATS = 8
 

@@ -2,9 +2,9 @@ import t from 'tap'
 import { createLicenseServerClient } from '@license-hub/license-server'
 import { syncExternalLicenses } from '@license-hub/licensing'
 import { buildTestApp } from '../helpers/app.js'
-import { fakeLicense, startFakeLicenseServer, type FakeLicense } from '../helpers/fake-license-server.js'
 import { createTestUser } from '../helpers/users.js'
 import { heartbeatTraffic, printReport, type Seat } from './traffic.js'
+import { fakeLicense, type FakeLicense, startFakeLicenseServer } from '@license-hub/test-support'
 
 t.test('the license server down, hanging, answering garbage or the wrong schema: the license in force and every seat hold', async (t) => {
   const testApp = await buildTestApp(t)

@@ -3,8 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { chmodSync, mkdtempSync } from 'node:fs'
 import { join } from 'node:path'
 import { freePort, waitFor } from '@license-hub/local-servers'
-import { harnessEnv } from '../helpers/env.js'
-import { createTestDatabase } from '../helpers/context.js'
+import { createTestDatabase, harnessEnv } from '@license-hub/test-support'
 
 const root = new URL('../..', import.meta.url).pathname
 

@@ -1,7 +1,7 @@
 import { appendFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import { harnessEnv } from '../helpers/env.js'
+import { harnessEnv } from '@license-hub/test-support'
 
 /** What a fault test held: every figure but `requests` and `unavailable` must be 0. */
 export interface FaultReport {

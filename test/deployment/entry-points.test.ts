@@ -9,10 +9,8 @@ import { mkdtemp } from 'node:fs/promises'
 import { join } from 'node:path'
 import { freePort, startRedis } from '@license-hub/local-servers'
 import { createQueue, queueConnection, redisKeys } from '@license-hub/redis'
-import { testSecrets } from '../helpers/app.js'
-import { createTestDatabase } from '../helpers/context.js'
-import { harnessEnv } from '../helpers/env.js'
 import { composeFile, dockerfileCmd, repoRoot } from '../helpers/compose.js'
+import { createTestDatabase, harnessEnv, testSecrets } from '@license-hub/test-support'
 
 type Teardown = { teardown: (fn: () => unknown) => void }
 

@@ -11,9 +11,8 @@ import { join, resolve } from 'node:path'
 import { freePort } from '@license-hub/local-servers'
 import { buildTestApp, type TestApp } from '../helpers/app.js'
 import { createTestUser } from '../helpers/users.js'
-import { harnessEnv } from '../helpers/env.js'
-import { fakeLicense, professionalType, startFakeLicenseServer } from '../helpers/fake-license-server.js'
-import { startTestWorker, waitFor } from '../../services/worker/test/helpers/worker.js'
+import { startTestWorker } from '../../services/worker/test/helpers/worker.js'
+import { fakeLicense, harnessEnv, professionalType, startFakeLicenseServer, waitFor } from '@license-hub/test-support'
 
 const repo = resolve(import.meta.dirname, '..', '..')
 const chromiumPath = process.env.CHROMIUM_PATH

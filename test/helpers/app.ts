@@ -1,21 +1,12 @@
 import { pino } from 'pino'
 import type { FastifyInstance } from 'fastify'
 import { loadConfig, loggerOptions, type Config } from '@license-hub/config'
-import { generateKeyPair } from '@license-hub/core'
 import { createDb, type Db } from '@license-hub/db'
 import { ensureDefaults, type Defaults, type Secrets } from '@license-hub/licensing'
 import { buildApp, type AppOptions } from '@license-hub/api/app'
-import { createTestDatabase, redisPrefix } from './context.js'
-import { harnessEnv } from './env.js'
+import { createTestDatabase, harnessEnv, redisPrefix, testSecrets } from '@license-hub/test-support'
 
 type Teardown = { teardown: (fn: () => unknown) => void }
-
-let keys: { privateKey: string; publicKey: string } | undefined
-/** One RSA pair per test process: generating one costs ~100 ms. */
-export function testSecrets(): Secrets {
-  keys ??= generateKeyPair()
-  return { jwtSecret: 'test-secret-test-secret-test-secret-42', licensePrivateKey: keys.privateKey, licensePublicKey: keys.publicKey }
-}
 
 export interface TestApp {
   app: FastifyInstance

@@ -8,7 +8,7 @@ import { accessSync, chmodSync, constants, mkdtempSync, readFileSync, rmSync, wr
 import { delimiter, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort, waitFor } from '@license-hub/local-servers'
-import { harnessEnv } from './env.js'
+import { harnessEnv } from '@license-hub/test-support'
 
 type Teardown = { teardown: (fn: () => unknown) => void }
 

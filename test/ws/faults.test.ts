@@ -4,9 +4,9 @@ import { randomBytes } from 'node:crypto'
 import { freePort, startRedis, type RunningRedis } from '@license-hub/local-servers'
 import { publishEvent } from '@license-hub/licensing'
 import { buildTestApp } from '../helpers/app.js'
-import { harnessEnv } from '../helpers/env.js'
 import { createTestUser } from '../helpers/users.js'
 import { connect, licenseExpired, licenseUpdated } from './ws-client.js'
+import { harnessEnv } from '@license-hub/test-support'
 
 t.test('after a Redis restart every client is told to resync and delivery resumes', async (t) => {
   // A redis-server of this test's own: the harness's is shared with every other test file.

@@ -4,9 +4,7 @@ import { createHmac } from 'node:crypto'
 import pg from 'pg'
 import { WebSocket } from 'ws'
 import { freePort } from '@license-hub/local-servers'
-import { testSecrets } from '../helpers/app.js'
-import { createTestDatabase } from '../helpers/context.js'
-import { harnessEnv } from '../helpers/env.js'
+import { createTestDatabase, harnessEnv, testSecrets } from '@license-hub/test-support'
 
 const server = new URL('../../services/api/src/server.ts', import.meta.url).pathname
 

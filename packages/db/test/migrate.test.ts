@@ -1,7 +1,7 @@
 import t from 'tap'
 import { sql } from 'kysely'
 import { createDb, listLicenseTypes, migrateToLatest } from '../src/index.js'
-import { createTestDatabase } from '../../../test/helpers/context.js'
+import { createTestDatabase } from '@license-hub/test-support'
 
 const EXPECTED_TYPES = [
   { id: 1, name: 'Basic', maxUsers: 2, priceMonthly: '29.99', webrtc: false, count: 7 },

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { createLicenseServerClient, LicenseServerError, type LicenseServerOptions } from '@license-hub/license-server'
-import { fakeLicense, refusedUrl, startFakeLicenseServer } from '../../../test/helpers/fake-license-server.js'
+import { fakeLicense, refusedUrl, startFakeLicenseServer } from '@license-hub/test-support'
 
 const FAST = { connectTimeoutMs: 300, responseTimeoutMs: 300, retries: 1, retryDelayMs: 10 }
 

@@ -3,8 +3,7 @@ import { loadConfig } from '@license-hub/config'
 import { generateKeyPair } from '@license-hub/core'
 import { listLocalLicenses, listTenants, listUsers } from '@license-hub/db'
 import { ensureDefaults, verifyLocalLicense } from '@license-hub/licensing'
-import { testSecrets } from '../../../test/helpers/app.js'
-import { testDb } from '../../../test/helpers/context.js'
+import { testDb, testSecrets } from '@license-hub/test-support'
 
 const config = (env: NodeJS.ProcessEnv = {}) => loadConfig({ NODE_ENV: 'test', ...env })
 

@@ -10,8 +10,7 @@ import {
   allocationInForce, assertLicenseUsable, assertWebrtcAccess, invalidateLicenseCache, issueDeveloperLicense, issueLocalLicense,
   parseLicenseDate, requestedLicenseDates, resolveLicense, verifyLocalLicense, type LicensingContext,
 } from '@license-hub/licensing'
-import { testSecrets } from '../../../test/helpers/app.js'
-import { redisPrefix, testDb, testRedis } from '../../../test/helpers/context.js'
+import { redisPrefix, testDb, testRedis, testSecrets } from '@license-hub/test-support'
 
 type Teardown = Parameters<typeof testDb>[0]
 const HOUR = 3600_000

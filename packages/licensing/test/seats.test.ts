@@ -6,9 +6,7 @@ import {
   sessionCount, validateSession, type LicensingContext,
 } from '@license-hub/licensing'
 import { countSeats, rebuildSeats, redisKeys, releaseSeats, seatKeys } from '@license-hub/redis'
-import { testSecrets } from '../../../test/helpers/app.js'
-import { captureLog } from '../../../test/helpers/captured-log.js'
-import { redisPrefix, testDb, testRedis } from '../../../test/helpers/context.js'
+import { captureLog, redisPrefix, testDb, testRedis, testSecrets } from '@license-hub/test-support'
 
 type Teardown = { teardown: (fn: () => unknown) => void }
 

@@ -2,7 +2,7 @@ import t from 'tap'
 import { sql } from 'kysely'
 import { insertLicense, updateLicense } from '@license-hub/db'
 import { scanExpiry, type LicensingContext } from '@license-hub/licensing'
-import { licensingContext } from './helpers/context.js'
+import { licensingContext } from '@license-hub/test-support'
 
 const DAY = 86_400_000
 

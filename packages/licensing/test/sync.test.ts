@@ -2,8 +2,7 @@ import t from 'tap'
 import { createLicenseServerClient } from '@license-hub/license-server'
 import { findLicenseType, insertUser, listExternalLicenses } from '@license-hub/db'
 import { createSession, resolveLicense, syncExternalLicenses, type LicensingContext } from '@license-hub/licensing'
-import { fakeLicense, professionalType, refusedUrl, startFakeLicenseServer, type FakeLicenseServer } from '../../../test/helpers/fake-license-server.js'
-import { licensingContext } from './helpers/context.js'
+import { fakeLicense, type FakeLicenseServer, licensingContext, professionalType, refusedUrl, startFakeLicenseServer } from '@license-hub/test-support'
 
 type Teardown = { teardown: (fn: () => unknown) => void }
 

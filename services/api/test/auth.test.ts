@@ -6,7 +6,7 @@ import { issueLocalLicense } from '@license-hub/licensing'
 import { redisKeys } from '@license-hub/redis'
 import { buildTestApp, type TestApp } from '../../../test/helpers/app.js'
 import { createTestTenant, createTestUser } from '../../../test/helpers/users.js'
-import { testRedis } from '../../../test/helpers/context.js'
+import { testRedis } from '@license-hub/test-support'
 
 const login = (app: TestApp['app'], body: unknown, remoteAddress = '10.0.0.1') =>
   app.inject({ method: 'POST', url: '/api/auth/login', payload: body as object, remoteAddress })

@@ -1,11 +1,11 @@
 import t from 'tap'
 import { createDb } from '@license-hub/db'
 import { buildTestApp, type TestApp } from '../../../test/helpers/app.js'
-import { createTestDatabase } from '../../../test/helpers/context.js'
 import { tcpProxy } from '../../../test/helpers/tcp-proxy.js'
 import { createTestUser, type TestUser } from '../../../test/helpers/users.js'
 import { connect, eventually } from '../../../test/ws/ws-client.js'
 import { createSession, endSession, get, licenseWithSeats, post, put, testClock, validateSession } from './helpers/seats.js'
+import { createTestDatabase } from '@license-hub/test-support'
 
 const lastSeen = async (testApp: TestApp, sessionId: string) =>
   (await testApp.db.selectFrom('clientSessions').select('lastSeenAt').where('id', '=', sessionId).executeTakeFirstOrThrow()).lastSeenAt.getTime()

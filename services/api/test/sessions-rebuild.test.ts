@@ -4,9 +4,9 @@ import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { startRedis } from '@license-hub/local-servers'
 import { buildTestApp, type TestApp } from '../../../test/helpers/app.js'
-import { harnessEnv } from '../../../test/helpers/env.js'
 import { createTestUser, type TestUser } from '../../../test/helpers/users.js'
 import { createSession, endSession, get, licenseWithSeats, testClock, validateSession } from './helpers/seats.js'
+import { harnessEnv } from '@license-hub/test-support'
 
 /** Two api nodes on a redis-server of this test's own, which it may flush at will. */
 async function twoNodesOnOwnRedis(t: Parameters<typeof buildTestApp>[0]) {

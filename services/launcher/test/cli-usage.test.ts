@@ -1,8 +1,8 @@
 import t from 'tap'
 import { createDb, pendingMigrations } from '@license-hub/db'
 import { buildTestApp } from '../../../test/helpers/app.js'
-import { createTestDatabase } from '../../../test/helpers/context.js'
 import { cli, CLI_FILE_TIMEOUT_MS } from './helpers/cli.js'
+import { createTestDatabase } from '@license-hub/test-support'
 
 t.setTimeout(CLI_FILE_TIMEOUT_MS)
 

@@ -1,7 +1,8 @@
 import t from 'tap'
 import { pruneEvents } from '@license-hub/licensing'
 import { buildTestApp } from '../../../test/helpers/app.js'
-import { completed, startTestWorker, waitFor } from './helpers/worker.js'
+import { completed, startTestWorker } from './helpers/worker.js'
+import { waitFor } from '@license-hub/test-support'
 
 const DAY = 86_400_000
 

@@ -3,7 +3,8 @@ import { insertLicense } from '@license-hub/db'
 import { createSession, sessionCount } from '@license-hub/licensing'
 import { buildTestApp } from '../../../test/helpers/app.js'
 import { createTestUser } from '../../../test/helpers/users.js'
-import { completed, startTestWorker, waitFor } from './helpers/worker.js'
+import { completed, startTestWorker } from './helpers/worker.js'
+import { waitFor } from '@license-hub/test-support'
 
 const DAY = 86_400_000
 

@@ -2,8 +2,8 @@ import t from 'tap'
 import { resolveLicense } from '@license-hub/licensing'
 import { buildTestApp } from '../../../test/helpers/app.js'
 import { createTestUser } from '../../../test/helpers/users.js'
-import { fakeLicense, startFakeLicenseServer } from '../../../test/helpers/fake-license-server.js'
-import { completed, startTestWorker, waitFor } from './helpers/worker.js'
+import { completed, startTestWorker } from './helpers/worker.js'
+import { fakeLicense, startFakeLicenseServer, waitFor } from '@license-hub/test-support'
 
 async function setup(t: { teardown: (fn: () => unknown) => void }) {
   const fake = await startFakeLicenseServer(t)

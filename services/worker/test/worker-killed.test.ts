@@ -6,11 +6,9 @@ import pg from 'pg'
 import { sql } from 'kysely'
 import { startRedis } from '@license-hub/local-servers'
 import { createQueue, queueConnection, redisKeys } from '@license-hub/redis'
-import { buildTestApp, testSecrets } from '../../../test/helpers/app.js'
-import { harnessEnv } from '../../../test/helpers/env.js'
-import { fakeLicense, professionalType, startFakeLicenseServer } from '../../../test/helpers/fake-license-server.js'
+import { buildTestApp } from '../../../test/helpers/app.js'
 import { createTestUser } from '../../../test/helpers/users.js'
-import { waitFor } from './helpers/worker.js'
+import { fakeLicense, harnessEnv, professionalType, startFakeLicenseServer, testSecrets, waitFor } from '@license-hub/test-support'
 
 type Teardown = { teardown: (fn: () => unknown) => void }
 

@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process'
 import { join } from 'node:path'
-import { testSecrets } from '../../../../test/helpers/app.js'
-import { harnessEnv } from '../../../../test/helpers/env.js'
+import { harnessEnv, testSecrets } from '@license-hub/test-support'
 
 export const ROOT = join(import.meta.dirname, '..', '..', '..', '..')
 export const TSX = join(ROOT, 'node_modules', '.bin', 'tsx')

@@ -1,10 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import { loadConfig } from '@license-hub/config'
 import type { QueueName } from '@license-hub/redis'
 import { startWorker, type RunningWorker } from '@license-hub/worker'
-import { testSecrets } from '../../../../test/helpers/app.js'
-import { harnessEnv } from '../../../../test/helpers/env.js'
-import { captureLog, type CapturedLog } from '../../../../test/helpers/captured-log.js'
+import { type CapturedLog, captureLog, harnessEnv, testSecrets } from '@license-hub/test-support'
 
 type Teardown = { teardown: (fn: () => unknown) => void }
 
@@ -35,17 +32,6 @@ export async function startTestWorker(t: Teardown, options: TestWorkerOptions): 
   })
   t.teardown(() => worker.close())
   return Object.assign(worker, { log })
-}
-
-/** Polls until `check` returns a truthy value (or throws after `ms`). */
-export async function waitFor<T>(check: () => T | Promise<T>, ms = 10_000, what = 'condition'): Promise<NonNullable<T>> {
-  const until = Date.now() + ms
-  for (;;) {
-    const value = await check()
-    if (value) return value as NonNullable<T>
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
-    await sleep(50)
-  }
 }
 
 /** Completed jobs of a queue, as the worker logged them. */

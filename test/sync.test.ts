@@ -1,8 +1,9 @@
+/** The admin sync route and the worker together: the api asks, the worker syncs, the route answers with its outcome. */
 import t from 'tap'
-import { buildTestApp } from '../../../test/helpers/app.js'
-import { createTestUser } from '../../../test/helpers/users.js'
-import { fakeLicense, startFakeLicenseServer } from '../../../test/helpers/fake-license-server.js'
-import { completed, startTestWorker, waitFor } from '../../worker/test/helpers/worker.js'
+import { buildTestApp } from './helpers/app.js'
+import { createTestUser } from './helpers/users.js'
+import { completed, startTestWorker } from '../services/worker/test/helpers/worker.js'
+import { fakeLicense, startFakeLicenseServer, waitFor } from '@license-hub/test-support'
 
 type Teardown = { teardown: (fn: () => unknown) => void }
 

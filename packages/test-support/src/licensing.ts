@@ -1,9 +1,9 @@
 import { loadConfig } from '@license-hub/config'
 import { ensureDefaults, type Defaults, type LicensingContext } from '@license-hub/licensing'
 import { redisKeys } from '@license-hub/redis'
-import { testSecrets } from '../../../../test/helpers/app.js'
-import { redisPrefix, testDb, testRedis } from '../../../../test/helpers/context.js'
-import { captureLog, type CapturedLog } from '../../../../test/helpers/captured-log.js'
+import { captureLog, type CapturedLog } from './captured-log.js'
+import { redisPrefix, testDb, testRedis } from './databases.js'
+import { testSecrets } from './secrets.js'
 
 type Teardown = { teardown: (fn: () => unknown) => void }
 
