@@ -1,7 +1,7 @@
 import { AppError } from '@license-hub/contract'
 import { hashPassword, verifyAgainstDummy, verifyPassword } from '@license-hub/core'
 import type { Logger } from '@license-hub/config'
-import { findUserByEmail, insertUser, setUserPasswordHash, setUserRole, type Db, type Role, type User } from '@license-hub/db'
+import { findUserByEmail, insertUser, listUsers, setUserPasswordHash, setUserRole, type Db, type Role, type User } from '@license-hub/db'
 
 /**
  * The user whose email and password match, else INVALID_CREDENTIALS. An unknown email still pays
@@ -48,6 +48,11 @@ export function userView(user: User) {
     id: user.id, tenantId: user.tenantId, email: user.email, name: user.name, role: user.role,
     webrtcEnabled: user.webrtcEnabled, createdAt: user.createdAt.toISOString(),
   }
+}
+
+/** GET /api/users and `cli user list`: a tenant's users as the API shows them. */
+export async function tenantUsers(db: Db, tenantId: string): Promise<Array<ReturnType<typeof userView>>> {
+  return (await listUsers(db, tenantId)).map(userView)
 }
 
 /** Sets a user's password (stored as a hash, never logged). */

@@ -1,6 +1,6 @@
-import type { LicenseRecord } from '@license-hub/contract'
+import { AppError, type LicenseRecord, type LicenseTypeView } from '@license-hub/contract'
 import { parseFeatures } from '@license-hub/core'
-import { listLicenses, type ServerLicense } from '@license-hub/db'
+import { listLicenses, listLicenseTypes, type LicenseType, type ServerLicense } from '@license-hub/db'
 import type { LicensingContext } from './context.js'
 import { allocationInForce, resolveLicense } from './license-resolution.js'
 import { verifyLocalLicense } from './local-licenses.js'
@@ -22,11 +22,27 @@ export function licenseRecord(row: ServerLicense, publicKey: string, inForceId: 
 
 /** The id of the tenant's license in force, or undefined when it has none. */
 export function licenseInForceId(ctx: LicensingContext, tenantId: string): Promise<string | undefined> {
-  return resolveLicense(ctx, tenantId).then((resolved) => resolved.summary.id, () => undefined)
+  return resolveLicense(ctx, tenantId).then((resolved) => resolved.summary.id, (err: unknown) => {
+    // No license in force (an AppError) is an answer; anything else is a fault worth a line.
+    if (!(err instanceof AppError)) ctx.log.warn({ err, tenantId }, 'license in force unknown: none marked current')
+    return undefined
+  })
 }
 
 /** GET /api/licenses/ and `cli license list`: every license of a tenant in the local cache. */
 export async function licenseRecords(ctx: LicensingContext, tenantId: string): Promise<LicenseRecord[]> {
   const [rows, current] = await Promise.all([listLicenses(ctx.db, tenantId), licenseInForceId(ctx, tenantId)])
   return rows.map((row) => licenseRecord(row, ctx.secrets.licensePublicKey, current))
+}
+
+export function licenseTypeView(type: LicenseType): LicenseTypeView {
+  return {
+    id: type.id, name: type.name, maxUsers: type.maxUsers, features: parseFeatures(type.features).features,
+    priceMonthly: String(type.priceMonthly), source: type.source,
+  }
+}
+
+/** GET /api/licenses/types: the license types, features parsed whether stored as an object or a string. */
+export async function licenseTypes(ctx: Pick<LicensingContext, 'db'>): Promise<LicenseTypeView[]> {
+  return (await listLicenseTypes(ctx.db)).map(licenseTypeView)
 }

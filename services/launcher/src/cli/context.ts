@@ -1,8 +1,7 @@
 import { pino } from 'pino'
-import { AppError } from '@license-hub/contract'
 import { loggerOptions, type Config, type Logger } from '@license-hub/config'
-import { createDb, findTenant, migrateToLatest, pendingMigrations, type Db, type Tenant } from '@license-hub/db'
-import { resolveInfrastructure, resolveSecrets, type Infrastructure, type LicensingContext } from '@license-hub/licensing'
+import { createDb, migrateToLatest, pendingMigrations, type Db, type Tenant } from '@license-hub/db'
+import { resolveInfrastructure, resolveSecrets, tenantOf, type Infrastructure, type LicensingContext } from '@license-hub/licensing'
 import { createRedis, redisKeys, type Redis } from '@license-hub/redis'
 
 /** A mistake in how the command was called: exit code 2, with the command's usage. */
@@ -15,7 +14,6 @@ export class CommandError extends Error {
   override name = 'CommandError'
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /**
  * What a command runs on, opened on first use and closed once at the end. Reading commands take
@@ -74,11 +72,9 @@ export class CliContext {
     }
   }
 
-  async tenant(db: Db, id: string | undefined): Promise<Tenant> {
+  async tenant(ctx: Pick<LicensingContext, 'db'>, id: string | undefined): Promise<Tenant> {
     if (!id) throw new UsageError('--tenant is required')
-    const tenant = UUID.test(id) ? await findTenant(db, id) : undefined
-    if (!tenant) throw new AppError('NOT_FOUND', `no tenant ${id}`)
-    return tenant
+    return tenantOf(ctx, id)
   }
 
   async close(): Promise<void> {

@@ -1,11 +1,10 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { AppError, LICENSE_EVENT_TYPES, TOKEN_MAX_TTL_SEC, type LicenseEventMessage, type SyncOutcome } from '@license-hub/contract'
 import { parseDuration } from '@license-hub/config'
-import { findUserByEmail, listTenants, listUsers, type Db, type Tenant, type User } from '@license-hub/db'
+import { findUserByEmail, listTenants, type Db, type Tenant, type User } from '@license-hub/db'
 import {
-  changePassword, createAccount, createTenant, eventHistory, installationFingerprint, issueLocalLicense, licenseRecords, listActiveSessions,
-  requestedLicenseDates, resolveLicense, revokeSession, sessionCount, setAllocation, setUserWebrtcAccess, signAccessToken, userView,
-  withLicenseChangeEvents,
+  changePassword, createAccount, createTenant, eventHistory, generateLicense, installationFingerprint, licenseRecords, listActiveSessions,
+  resolveLicense, revokeSession, sessionCount, setAllocation, setUserWebrtcAccess, signAccessToken, tenantUsers, userView,
 } from '@license-hub/licensing'
 import { tenantConnections } from '@license-hub/redis'
 import { CommandError, UsageError, type CliContext } from './context.js'
@@ -75,7 +74,7 @@ export function buildProgram(cli: CliContext, out: (json: boolean) => Printer): 
     .action(async (opts: { tenant: string; email: string; password: string; name?: string; role: 'admin' | 'user'; webrtc: boolean; json?: boolean }) => {
       if (opts.password.length < 8) throw new UsageError('--password must be at least 8 characters')
       const ctx = await cli.licensing('write')
-      const tenant = await cli.tenant(ctx.db, opts.tenant)
+      const tenant = await cli.tenant(ctx, opts.tenant)
       const created = userView(await createAccount(ctx.db, {
         tenantId: tenant.id, email: opts.email, password: opts.password, name: opts.name ?? opts.email.split('@')[0]!, role: opts.role, webrtcEnabled: opts.webrtc,
       }))
@@ -84,7 +83,7 @@ export function buildProgram(cli: CliContext, out: (json: boolean) => Printer): 
     })
   command(user, 'list', 'list a tenant\'s users').requiredOption('--tenant <id>', 'the tenant id').action(async (opts: { tenant: string; json?: boolean }) => {
     const db = await cli.readDb()
-    const users = (await listUsers(db, (await cli.tenant(db, opts.tenant)).id)).map(userView)
+    const users = await tenantUsers(db, (await cli.tenant({ db }, opts.tenant)).id)
     out(Boolean(opts.json)).result(users, () => table(users, [
       ['id', (u) => u.id], ['email', (u) => u.email], ['name', (u) => u.name], ['role', (u) => u.role], ['webrtc', (u) => u.webrtcEnabled], ['created', (u) => u.createdAt],
     ]))
@@ -97,7 +96,7 @@ export function buildProgram(cli: CliContext, out: (json: boolean) => Printer): 
     .requiredOption('--tenant <id>', 'the tenant id').requiredOption('--email <email>', 'the user\'s email')
     .action(async (state: 'on' | 'off', opts: { tenant: string; email: string; json?: boolean }) => {
       const ctx = await cli.licensing('write')
-      const tenant = await cli.tenant(ctx.db, opts.tenant)
+      const tenant = await cli.tenant(ctx, opts.tenant)
       const target = await userOf(ctx.db, tenant, opts.email)
       const { summary } = await resolveLicense(ctx, tenant.id)
       const updated = await setUserWebrtcAccess(ctx, tenant.id, summary.id, target.id, state === 'on')
@@ -108,7 +107,7 @@ export function buildProgram(cli: CliContext, out: (json: boolean) => Printer): 
     .action(async (opts: { tenant: string; email: string; password: string; json?: boolean }) => {
       if (opts.password.length < 8) throw new UsageError('--password must be at least 8 characters')
       const ctx = await cli.licensing('write')
-      const tenant = await cli.tenant(ctx.db, opts.tenant)
+      const tenant = await cli.tenant(ctx, opts.tenant)
       const target = await userOf(ctx.db, tenant, opts.email)
       await changePassword(ctx, tenant.id, target.id, opts.password)
       out(Boolean(opts.json)).result({ id: target.id, email: target.email, passwordChanged: true }, () => `password of ${target.email} changed`)
@@ -118,7 +117,7 @@ export function buildProgram(cli: CliContext, out: (json: boolean) => Printer): 
   command(license, 'list', 'list a tenant\'s licenses (external copies and local ones)').requiredOption('--tenant <id>', 'the tenant id')
     .action(async (opts: { tenant: string; json?: boolean }) => {
       const ctx = await cli.licensing('read')
-      const records = await licenseRecords(ctx, (await cli.tenant(ctx.db, opts.tenant)).id)
+      const records = await licenseRecords(ctx, (await cli.tenant(ctx, opts.tenant)).id)
       out(Boolean(opts.json)).result(records, () => table(records, [
         ['id', (l) => l.id], ['source', (l) => l.source], ['type', (l) => l.licenseTypeId], ['organization', (l) => l.organizationName], ['status', (l) => l.status],
         ['seats', (l) => `${l.webrtcMaxUsers}/${l.maxUsers}`], ['expires', (l) => l.expiresAt ?? 'never'], ['in force', (l) => l.inForce],
@@ -129,16 +128,10 @@ export function buildProgram(cli: CliContext, out: (json: boolean) => Printer): 
     .option('--expires <date>', 'YYYY-MM-DD (the end of that day, UTC) or an ISO date-time; none: never expires')
     .option('--issued <date>', 'issue date (default now)').option('--organization <name>', 'organization name (default: the tenant\'s name)')
     .action(async (opts: { tenant: string; type: number; expires?: string; issued?: string; organization?: string; json?: boolean }) => {
-      if (cli.config.licenseServer) throw new AppError('NOT_IMPLEMENTED', 'Licenses are managed by the external license server (LICENSE_MGMT_API_URL is set); local licenses cannot be generated')
       const ctx = await cli.licensing('write')
-      const tenant = await cli.tenant(ctx.db, opts.tenant)
-      const dates = requestedLicenseDates({ issuedAt: opts.issued, expiresAt: opts.expires }, ctx.now())
-      // As the REST route does: the cached license is dropped and the tenant's clients told what changed.
-      const issued = await withLicenseChangeEvents(ctx, tenant.id, () => issueLocalLicense(ctx.db, ctx.secrets.licensePrivateKey, {
-        tenantId: tenant.id, organizationName: opts.organization ?? tenant.name, serverFingerprint: tenant.fingerprint, licenseTypeId: opts.type, ...dates,
-      }))
-      cli.log.info({ tenantId: tenant.id, licenseId: issued.id, licenseTypeId: opts.type }, 'local license issued')
-      const view = (await licenseRecords(ctx, tenant.id)).find((l) => l.id === issued.id)!
+      const view = await generateLicense(ctx, await cli.tenant(ctx, opts.tenant), {
+        licenseTypeId: opts.type, organizationName: opts.organization, issuedAt: opts.issued, expiresAt: opts.expires,
+      })
       out(Boolean(opts.json)).result(view, () => `${record({ ...view, features: Object.keys(view.features).filter((f) => view.features[f]).join(', ') })}\n${view.id}`)
     })
 
@@ -148,7 +141,7 @@ export function buildProgram(cli: CliContext, out: (json: boolean) => Printer): 
     .requiredOption('--max <n>', 'WebRTC seats', int('--max', 0))
     .action(async (opts: { tenant: string; license: string; max: number; json?: boolean }) => {
       const ctx = await cli.licensing('write')
-      const tenant = await cli.tenant(ctx.db, opts.tenant)
+      const tenant = await cli.tenant(ctx, opts.tenant)
       const seats = await setAllocation(ctx, tenant.id, opts.license, opts.max)
       out(Boolean(opts.json)).result(seats, () => record({ ...seats }))
     })
@@ -157,7 +150,7 @@ export function buildProgram(cli: CliContext, out: (json: boolean) => Printer): 
   command(session, 'list', 'the live sessions of a tenant\'s license in force').requiredOption('--tenant <id>', 'the tenant id')
     .action(async (opts: { tenant: string; json?: boolean }) => {
       const ctx = await cli.licensing('read')
-      const sessions = await listActiveSessions(ctx, (await cli.tenant(ctx.db, opts.tenant)).id)
+      const sessions = await listActiveSessions(ctx, (await cli.tenant(ctx, opts.tenant)).id)
       out(Boolean(opts.json)).result(sessions, () => table(sessions, [
         ['session', (s) => s.sessionId], ['email', (s) => s.email], ['device', (s) => s.deviceId], ['since', (s) => s.createdAt], ['last seen', (s) => s.lastSeenAt],
       ]))
@@ -166,7 +159,7 @@ export function buildProgram(cli: CliContext, out: (json: boolean) => Printer): 
     .argument('<sessionId>', 'the session id').requiredOption('--tenant <id>', 'the tenant id')
     .action(async (sessionId: string, opts: { tenant: string; json?: boolean }) => {
       const ctx = await cli.licensing('write')
-      const tenant = await cli.tenant(ctx.db, opts.tenant)
+      const tenant = await cli.tenant(ctx, opts.tenant)
       const ended = await revokeSession(ctx, tenant.id, sessionId)
       out(Boolean(opts.json)).result({ sessionId, ended }, () => (ended ? `session ${sessionId} ended (revoked)` : `session ${sessionId} had already ended`))
     })
@@ -212,7 +205,7 @@ export function buildProgram(cli: CliContext, out: (json: boolean) => Printer): 
     .action(async (opts: { tenant: string; after?: string; limit: number; type?: string; follow?: boolean; json?: boolean }) => {
       const printer = out(Boolean(opts.json))
       const ctx = await cli.licensing('read')
-      const tenant = await cli.tenant(ctx.db, opts.tenant)
+      const tenant = await cli.tenant(ctx, opts.tenant)
       if (opts.follow) return followEvents(cli, ctx, tenant.id, { after: opts.after, type: opts.type }, (e) => printer.line(e, () => EVENT_COLUMNS.map(([, v]) => v(eventRow(e))).join('  ')))
       const page = await eventHistory(ctx, tenant.id, { after: opts.after, limit: opts.limit, type: opts.type })
       printer.result(page, () => `${table(page.events.map(eventRow), EVENT_COLUMNS)}${page.next ? `\nmore: --after ${page.next}` : ''}`)
@@ -232,7 +225,7 @@ export function buildProgram(cli: CliContext, out: (json: boolean) => Printer): 
     }, 3_600_000)
     .action(async (opts: { tenant: string; email: string; ttl: number; json?: boolean }) => {
       const ctx = await cli.licensing('read')
-      const tenant = await cli.tenant(ctx.db, opts.tenant)
+      const tenant = await cli.tenant(ctx, opts.tenant)
       const target = await userOf(ctx.db, tenant, opts.email)
       const minted = signAccessToken(ctx.secrets.jwtSecret, target, opts.ttl)
       cli.log.info({ tenantId: tenant.id, userId: target.id, role: target.role, expiresAt: minted.expiresAt }, 'token minted')

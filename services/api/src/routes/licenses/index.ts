@@ -2,9 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { AppError, ErrorResponse, GenerateLicenseBody, LegacyBody, LicenseRecord, LicenseSummary, LicenseTypeView } from '@license-hub/contract'
-import { findTenant, listLicenseTypes } from '@license-hub/db'
-import { assertLicenseUsable, issueLocalLicense, licenseRecord, licenseRecords, requestedLicenseDates, resolveLicense, withLicenseChangeEvents } from '@license-hub/licensing'
-import { licenseTypeView } from './views.js'
+import {
+  assertLicenseUsable, assertLocalMode, generateLicense, licenseRecords, licenseTypes, resolveLicense, tenantOf,
+} from '@license-hub/licensing'
 
 const LEGACY_MESSAGE = 'Licenses are managed by the external license server; this endpoint is not implemented'
 const Id = Type.Object({ id: Type.String({ maxLength: 200 }) })
@@ -15,16 +15,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   const adminOnly = async (request: FastifyRequest) => {
     if (request.user.role !== 'admin') throw new AppError('FORBIDDEN')
   }
-  const localModeOnly = async () => {
-    if (app.config.licenseServer) throw new AppError('NOT_IMPLEMENTED', LEGACY_MESSAGE)
-  }
-  /** The id of the license in force, or undefined when the tenant has none. */
-  const inForceId = (tenantId: string) => resolveLicense(ctx, tenantId).then((l) => l.summary.id, (err: unknown) => {
-    // No license in force (an AppError) is an answer; anything else is a fault worth a line.
-    if (!(err instanceof AppError)) app.log.warn({ err, tenantId }, 'license in force unknown: none marked current')
-    return undefined
-  })
-
+  // In external mode generate is one of the legacy 501s, for users and admins alike.
+  const localModeOnly = async () => assertLocalMode(ctx)
   app.get('/current', {
     onRequest: app.authenticate,
     schema: {
@@ -51,7 +43,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['licenses'], summary: 'The license types (admin)',
       response: { 200: Type.Array(LicenseTypeView), 401: ErrorResponse, 403: ErrorResponse },
     },
-  }, async () => (await listLicenseTypes(app.db)).map(licenseTypeView))
+  }, async () => licenseTypes(ctx))
 
   app.get('/', {
     onRequest: app.requireAdmin,
@@ -74,20 +66,13 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: LicenseRecord, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 501: ErrorResponse },
     },
   }, async (request, reply) => {
-    const { tenantId, id: userId } = request.user
     const body = request.body
-    const tenant = await findTenant(app.db, tenantId)
-    if (!tenant) throw new AppError('UNAUTHORIZED')
-    if (body.serverFingerprint !== undefined && body.serverFingerprint !== tenant.fingerprint) {
-      throw new AppError('VALIDATION_ERROR', 'body.serverFingerprint must be this tenant\'s fingerprint')
-    }
-    const dates = requestedLicenseDates({ issuedAt: body.issued_at ?? body.issuedAt, expiresAt: body.expires_at ?? body.expiresAt }, ctx.now())
-    const row = await withLicenseChangeEvents(ctx, tenantId, () => issueLocalLicense(app.db, app.secrets.licensePrivateKey, {
-      tenantId, organizationName: body.organizationName, serverFingerprint: tenant.fingerprint,
-      licenseTypeId: body.licenseTypeId, webrtcMaxUsers: body.webrtcMaxUsers, ...dates,
-    }))
-    request.log.info({ tenantId, userId, licenseId: row.id, licenseTypeId: row.licenseTypeId, code: 'OK' }, 'local license issued')
-    return reply.status(201).send(licenseRecord(row, app.secrets.licensePublicKey, await inForceId(tenantId)))
+    const tenant = await tenantOf(ctx, request.user.tenantId)
+    const record = await generateLicense(ctx, tenant, {
+      licenseTypeId: body.licenseTypeId, organizationName: body.organizationName, webrtcMaxUsers: body.webrtcMaxUsers,
+      serverFingerprint: body.serverFingerprint, issuedAt: body.issued_at ?? body.issuedAt, expiresAt: body.expires_at ?? body.expiresAt,
+    })
+    return reply.status(201).send(record)
   })
 
   const notImplemented = async () => {

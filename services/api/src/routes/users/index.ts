@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { CreateUserBody, ErrorResponse, UserView } from '@license-hub/contract'
-import { listUsers } from '@license-hub/db'
-import { createAccount, userView } from '@license-hub/licensing'
+import { createAccount, tenantUsers, userView } from '@license-hub/licensing'
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   // Authenticated before validation, so an anonymous caller learns nothing about the body's shape.
@@ -28,7 +27,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'The users of the caller\'s tenant (admin)',
       response: { 200: Type.Array(UserView), 401: ErrorResponse, 403: ErrorResponse },
     },
-  }, async (request) => (await listUsers(app.db, request.user.tenantId)).map(userView))
+  }, async (request) => tenantUsers(app.db, request.user.tenantId))
 }
 
 export default routes
