@@ -14,7 +14,7 @@ import type {
   UserView as UserViewType, WebrtcSessions as WebrtcSessionsSchema, EventHistoryPage as EventHistoryPageType,
   EventHistoryQuery as EventHistoryQueryType, LicenseEventMessage as LicenseEventMessageType, LicenseEventData as LicenseEventDataType,
   ServerMessage as ServerMessageType, PongMessage as PongMessageType, ResyncMessage as ResyncMessageType,
-  ClientMessage as ClientMessageType,
+  ClientMessage as ClientMessageType, SyncResult as SyncResultType, WsStats as WsStatsType,
 } from '@license-hub/contract'
 import type {
   CloseCode as CloseCodeType, LicenseEventType as LicenseEventTypeType, SessionEndReason as SessionEndReasonType, Severity as SeverityType,
@@ -39,6 +39,8 @@ export type LicenseUser = Static<typeof LicenseUserSchema>
 export type WebrtcSessions = Static<typeof WebrtcSessionsSchema>
 export type EventHistoryPage = EventHistoryPageType
 export type EventHistoryQuery = EventHistoryQueryType
+export type SyncResult = SyncResultType
+export type WsStats = WsStatsType
 
 // The WebSocket wire format.
 export type LicenseEventType = LicenseEventTypeType

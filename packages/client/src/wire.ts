@@ -6,13 +6,3 @@
  */
 export type * from './contract-types.js'
 export { CLOSE_CODES, LICENSE_EVENT_TYPES, SESSION_END_REASONS, SEVERITIES, isLicenseEventType } from '@license-hub/contract/ws'
-
-// These answers' schemas are still declared inside the api's route files (not yet in the contract).
-export interface SyncResult {
-  source: 'external' | 'local'
-  licensesSynced: number
-  changed: number
-  durationMs: number
-  status: 'synced' | 'no-license' | 'local-mode'
-}
-export interface WsStats { totalTenants: number; totalConnections: number; tenantConnections: Record<string, number> }

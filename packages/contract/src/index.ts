@@ -9,6 +9,7 @@ export * from './sync.js'
 export * from './schemas/events.js'
 export * from './schemas/ws.js'
 export * from './schemas/external-server.js'
+export * from './schemas/operations.js'
 export {
   CLOSE_CODES, LICENSE_EVENT_TYPES, SESSION_END_REASONS, SEVERITIES, isLicenseEventType, type CloseCode, type LicenseEventType,
 } from './ws/constants.js'

@@ -50,3 +50,5 @@ export const GenerateLicenseBody = Type.Object({
 export type GenerateLicenseBody = Static<typeof GenerateLicenseBody>
 
 export const LegacyBody = Type.Unknown({ description: 'ignored' })
+/** A legacy route's `:id`: any string, since the answer is 501 whatever it names. */
+export const LegacyIdParams = Type.Object({ id: Type.String({ maxLength: 200 }) })

@@ -1,21 +1,16 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { WebSocket, RawData } from 'ws'
-import { CLOSE_CODES, type ClientMessage, type PongMessage } from '@license-hub/contract'
+import { CLOSE_CODES, type ClientMessage, type PongMessage, type WsConnectionQuery } from '@license-hub/contract'
 import { missedEvents, type LicensingContext, type Replay } from '@license-hub/licensing'
 import type { AuthUser } from '../auth.js'
 import { encodeEvent, type Client, type WsHub } from './hub.js'
 import type { WsHubOptions } from './options.js'
 
-export interface ConnectionQuery {
-  token?: string
-  lastEventId?: string
-}
-
 const BEARER = 'bearer.'
 const MAX_TIMER_MS = 2_147_483_647
 
 /** The JWT from `?token=` (as the extension sends it) or from the `bearer.<JWT>` subprotocol. */
-export function tokenOf(request: FastifyRequest<{ Querystring: ConnectionQuery }>): string | undefined {
+export function tokenOf(request: FastifyRequest<{ Querystring: WsConnectionQuery }>): string | undefined {
   if (request.query.token) return request.query.token
   const protocols = request.headers['sec-websocket-protocol']?.split(',').map((p) => p.trim()) ?? []
   return protocols.find((p) => p.startsWith(BEARER))?.slice(BEARER.length) || undefined
@@ -33,7 +28,7 @@ export function selectProtocol(protocols: Set<string>): string | false {
  * A refused token is still upgraded and closed with 1008, as the contract says; a record that
  * cannot be read is a 503 before any WebSocket exists.
  */
-export async function checkConnectionToken(app: FastifyInstance, request: FastifyRequest<{ Querystring: ConnectionQuery }>): Promise<AuthUser | undefined> {
+export async function checkConnectionToken(app: FastifyInstance, request: FastifyRequest<{ Querystring: WsConnectionQuery }>): Promise<AuthUser | undefined> {
   const token = tokenOf(request)
   const user = token ? app.verifyToken(token) : undefined
   if (!user) return undefined
@@ -41,7 +36,7 @@ export async function checkConnectionToken(app: FastifyInstance, request: Fastif
 }
 
 /** Handlers are attached synchronously, before any await, so no client message is missed. */
-export function acceptConnection(app: FastifyInstance, hub: WsHub, options: WsHubOptions, socket: WebSocket, request: FastifyRequest<{ Querystring: ConnectionQuery }>, user: AuthUser | undefined): void {
+export function acceptConnection(app: FastifyInstance, hub: WsHub, options: WsHubOptions, socket: WebSocket, request: FastifyRequest<{ Querystring: WsConnectionQuery }>, user: AuthUser | undefined): void {
   const token = tokenOf(request)
   if (!token || !user) {
     // The reason, never the token (the request URL carrying it is redacted by the logger).

@@ -3,11 +3,10 @@ import { hostname } from 'node:os'
 import fp from 'fastify-plugin'
 import fastifyWebsocket from '@fastify/websocket'
 import type { FastifyRequest } from 'fastify'
-import { Type } from 'typebox'
-import { AppError, ErrorResponse } from '@license-hub/contract'
+import { AppError, ErrorResponse, WsConnectionQuery } from '@license-hub/contract'
 import { dropOnEvent } from '@license-hub/licensing'
 import { WsHub } from './hub.js'
-import { acceptConnection, checkConnectionToken, selectProtocol, type ConnectionQuery } from './connection.js'
+import { acceptConnection, checkConnectionToken, selectProtocol } from './connection.js'
 import type { AuthUser } from '../auth.js'
 import { nodeStats, subscribeToEvents, type TenantStats } from '@license-hub/redis'
 import { ensureRegistered, trackHub } from './metrics.js'
@@ -105,17 +104,14 @@ export default fp<WsHubPluginOptions>(async (app, { redisUrl, ...overrides }) =>
   app.decorate('wsHub', { hub, nodeId, tenantStats: (tenantId: string) => stats.forTenant(tenantId) })
 
   const checkedUsers = new WeakMap<FastifyRequest, AuthUser | undefined>()
-  app.route<{ Querystring: ConnectionQuery }>({
+  app.route<{ Querystring: WsConnectionQuery }>({
     method: 'GET',
     url: '/ws/license',
     schema: {
       tags: ['realtime'],
       summary: 'WebSocket of license events (token as ?token= or the bearer.<JWT> subprotocol; ?lastEventId= to replay)',
       description: 'A plain HTTP request (no Upgrade) answers 426 UPGRADE_REQUIRED.',
-      querystring: Type.Object({
-        token: Type.Optional(Type.String({ maxLength: 8192, description: 'the JWT, as the extension sends it' })),
-        lastEventId: Type.Optional(Type.String({ maxLength: 40, description: 'id of the last event received: the missed ones are replayed first' })),
-      }),
+      querystring: WsConnectionQuery,
       response: { 426: ErrorResponse },
     },
     onRequest: async (request: FastifyRequest) => {
@@ -129,7 +125,7 @@ export default fp<WsHubPluginOptions>(async (app, { redisUrl, ...overrides }) =>
         throw new AppError('SERVICE_UNAVAILABLE')
       }
     },
-    preHandler: async (request: FastifyRequest<{ Querystring: ConnectionQuery }>) => {
+    preHandler: async (request: FastifyRequest<{ Querystring: WsConnectionQuery }>) => {
       if (request.headers.upgrade?.toLowerCase() !== 'websocket') return
       checkedUsers.set(request, await checkConnectionToken(app, request))
     },

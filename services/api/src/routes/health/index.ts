@@ -1,19 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
+import { Health, Readiness } from '@license-hub/contract'
 import { pingDb } from '@license-hub/db'
 import { pingRedis } from '@license-hub/redis'
 
 const withTimeout = <T>(work: Promise<T>, ms: number) =>
   Promise.race([work, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())])
 
-const Health = Type.Object({ status: Type.String() })
-const Ready = Type.Object({ status: Type.String(), postgres: Type.String(), redis: Type.String() })
-
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/health', { schema: { tags: ['health'], summary: 'The process is up', response: { 200: Health } } },
     async () => ({ status: 'ok' }))
 
-  app.get('/ready', { schema: { tags: ['health'], summary: 'Postgres and Redis are reachable and the node is not draining', response: { 200: Ready, 503: Ready } } },
+  app.get('/ready', { schema: { tags: ['health'], summary: 'Postgres and Redis are reachable and the node is not draining', response: { 200: Readiness, 503: Readiness } } },
     async (_request, reply) => {
       // A failed ping is the answer itself ('down', 503), not an error to log on every probe.
       const [postgres, redis] = await Promise.all([

@@ -1,13 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import { AppError, ErrorResponse, GenerateLicenseBody, LegacyBody, LicenseRecord, LicenseSummary, LicenseTypeView } from '@license-hub/contract'
+import { AppError, ErrorResponse, GenerateLicenseBody, LegacyBody, LegacyIdParams, LicenseRecord, LicenseSummary, LicenseTypeView } from '@license-hub/contract'
 import {
   assertLicenseUsable, assertLocalMode, generateLicense, licenseRecords, licenseTypes, resolveLicense, tenantOf,
 } from '@license-hub/licensing'
 
 const LEGACY_MESSAGE = 'Licenses are managed by the external license server; this endpoint is not implemented'
-const Id = Type.Object({ id: Type.String({ maxLength: 200 }) })
 const Legacy = { 401: ErrorResponse, 501: ErrorResponse }
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
@@ -80,11 +79,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   }
   app.put('/:id', {
     onRequest: app.authenticate,
-    schema: { tags: ['licenses', 'legacy'], summary: 'Legacy: always 501 NOT_IMPLEMENTED', params: Id, body: LegacyBody, response: Legacy },
+    schema: { tags: ['licenses', 'legacy'], summary: 'Legacy: always 501 NOT_IMPLEMENTED', params: LegacyIdParams, body: LegacyBody, response: Legacy },
   }, notImplemented)
   app.put('/:id/status', {
     onRequest: app.authenticate,
-    schema: { tags: ['licenses', 'legacy'], summary: 'Legacy: always 501 NOT_IMPLEMENTED', params: Id, body: LegacyBody, response: Legacy },
+    schema: { tags: ['licenses', 'legacy'], summary: 'Legacy: always 501 NOT_IMPLEMENTED', params: LegacyIdParams, body: LegacyBody, response: Legacy },
   }, notImplemented)
 }
 

@@ -1,12 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
-import { AppError, ErrorResponse } from '@license-hub/contract'
-
-const WsStats = Type.Object({
-  totalTenants: Type.Integer({ description: '1 when the caller\'s tenant has a connection, else 0: other tenants are not disclosed' }),
-  totalConnections: Type.Integer({ description: 'the tenant\'s open WebSocket connections over every api node' }),
-  tenantConnections: Type.Record(Type.String(), Type.Integer(), { description: 'the caller\'s tenant id → its connections' }),
-}, { description: 'WebSocket connections of the caller\'s tenant over all api nodes (the seed\'s shape)' })
+import { AppError, ErrorResponse, WsStats } from '@license-hub/contract'
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/stats', {
