@@ -1,4 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config, Logger } from '@license-hub/config'
 import type { Secrets } from '@license-hub/licensing'
@@ -9,6 +10,7 @@ import { compilersFactory } from './validation.js'
 import storage from './plugins/storage.js'
 import auth from './plugins/auth.js'
 import licensing from './plugins/licensing.js'
+import syncQueue from './plugins/sync-queue.js'
 import healthRoutes from './routes/health/index.js'
 import wsHub, { type WsHubOptions } from './plugins/ws-hub/index.js'
 import wsRoutes from './routes/ws/index.js'
@@ -47,9 +49,9 @@ export interface AppOptions {
   wsHub?: Partial<WsHubOptions>
 }
 
-/** The only way the api is built, in tests and in server.ts. */
-export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
-  const app = Fastify({
+/** The Fastify server options: logging, request ids, proxies, limits and the contract's error shape for what Node refuses. */
+function serverOptions(options: AppOptions) {
+  return {
     loggerInstance: options.logger as FastifyBaseLogger,
     logController: new RequestLogs(),
     requestIdHeader: 'x-request-id',
@@ -61,8 +63,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // The contract's error shape for what Node refuses before Fastify sees a request (431, 414, 400).
     clientErrorHandler,
     frameworkErrors,
-  }).withTypeProvider<TypeBoxTypeProvider>()
+  }
+}
 
+/**
+ * The api as one plugin (as fastify/demo's app.ts): shared resources first (errors, CORS, headers,
+ * storage, auth, licensing, the sync queue, docs, metrics, the WebSocket hub), then one encapsulated
+ * plugin per route group. Wrapped by fastify-plugin so its decorators stay visible to the caller.
+ */
+export const licenseHubApp = fp<AppOptions>(async (app, options) => {
   app.decorate('config', options.config)
   app.decorate('secrets', options.secrets)
   app.decorate('draining', false)
@@ -79,11 +88,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(storage, { databaseUrl: options.databaseUrl, redisUrl: options.redisUrl })
   await app.register(auth, { secret: options.secrets.jwtSecret })
   await app.register(licensing, { now: options.now })
+  await app.register(syncQueue)
   // docs and metrics hook onRoute: they must come before every route.
   await app.register(docs)
   await app.register(metrics)
   // @fastify/websocket wraps the routes registered after it.
-  const caps = { maxConnectionsPerUser: options.config.wsMaxConnectionsPerUser, maxConnectionsPerTenant: options.config.wsMaxConnectionsPerTenant, maxConnectionsPerNode: options.config.wsMaxConnectionsPerNode }
+  const caps = {
+    maxConnectionsPerUser: options.config.wsMaxConnectionsPerUser,
+    maxConnectionsPerTenant: options.config.wsMaxConnectionsPerTenant,
+    maxConnectionsPerNode: options.config.wsMaxConnectionsPerNode,
+  }
   await app.register(wsHub, { redisUrl: options.redisUrl, ...caps, ...options.wsHub })
   await app.register(healthRoutes)
   await app.register(authRoutes, { prefix: '/api/auth' })
@@ -94,5 +108,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(syncRoutes, { prefix: '/api/licenses' })
   await app.register(wsRoutes, { prefix: '/api/ws' })
   await app.register(eventRoutes, { prefix: '/api/events' })
+}, { name: 'license-hub' })
+
+/** The only way the api is built, in tests and in server.ts: a Fastify server with the app plugin in it. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify(serverOptions(options)).withTypeProvider<TypeBoxTypeProvider>()
+  await app.register(licenseHubApp, options)
   return app
 }

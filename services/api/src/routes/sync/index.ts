@@ -1,22 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { QueueEvents } from 'bullmq'
-import { Type } from 'typebox'
-import { AppError, ErrorResponse, type SyncOutcome } from '@license-hub/contract'
+import { AppError, ErrorResponse, SyncResult, type SyncOutcome } from '@license-hub/contract'
 import { resolveLicense } from '@license-hub/licensing'
-import { closeRedis, createQueue, createQueueEvents, queueConnection, type Redis, type TypedQueue } from '@license-hub/redis'
 
 /** How long the request waits for the worker's outcome before answering 503. */
 export const SYNC_WAIT_MS = 15_000
-
-const SyncResult = Type.Object({
-  source: Type.Union([Type.Literal('external'), Type.Literal('local')], { description: 'where the caller\'s license in force comes from after the sync' }),
-  licensesSynced: Type.Integer({ description: 'external licenses matching a tenant fingerprint that the server listed and we stored' }),
-  changed: Type.Integer({ description: 'licenses created, changed or withdrawn by this sync (0 when the server said nothing new)' }),
-  durationMs: Type.Integer({ description: 'how long the sync took in the worker' }),
-  status: Type.Union([Type.Literal('synced'), Type.Literal('no-license'), Type.Literal('local-mode')], {
-    description: 'synced: the server answered; no-license: it answered 404, so its licenses were withdrawn and local licenses apply; local-mode: no LICENSE_MGMT_API_URL is configured, nothing was synced',
-  }),
-}, { description: 'The outcome of the sync' })
 
 const DESCRIPTION = [
   'Runs the external license sync now (through the worker\'s queue, serialised with the scheduled one) and waits up to 15 s for its outcome.',
@@ -27,23 +14,6 @@ const DESCRIPTION = [
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const ctx = app.licensing
-  let open: { queue: TypedQueue<'sync'>; events: QueueEvents; connections: Redis[] } | undefined
-  // Created on first use: an api node that never syncs holds no extra connections.
-  const connect = () => {
-    if (!open) {
-      const producer = queueConnection(app.redis, 'queue-producer')
-      const listener = queueConnection(app.redis, 'queue-worker')
-      for (const c of [producer, listener]) c.on('error', (err) => app.log.warn({ err: err.message }, 'queue connection error'))
-      open = { queue: createQueue('sync', producer, ctx.keys), events: createQueueEvents('sync', listener, ctx.keys), connections: [producer, listener] }
-    }
-    return open
-  }
-  app.addHook('onClose', async () => {
-    if (!open) return
-    await Promise.allSettled([open.queue.close(), open.events.close()])
-    await Promise.allSettled(open.connections.map((c) => closeRedis(c)))
-  })
-
   const sourceOf = async (tenantId: string) => {
     const license = await resolveLicense(ctx, tenantId).catch((err: unknown) => {
       // No license in force (an AppError) reads as local; anything else is a fault worth a line.
@@ -68,11 +38,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
     let outcome: SyncOutcome
     try {
-      const { queue, events } = connect()
-      const job = await queue.add('sync', { reason: 'manual', requestedBy: userId }, { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } })
-      outcome = await job.waitUntilFinished(events, SYNC_WAIT_MS) as SyncOutcome
+      outcome = await app.syncQueue.run(userId, SYNC_WAIT_MS)
     } catch (err) {
-      request.log.warn({ tenantId, userId, cause: err instanceof Error ? err.message : String(err), code: 'SYNC_UNAVAILABLE' }, 'sync did not run')
+      request.log.warn({ tenantId, userId, err, code: 'SYNC_UNAVAILABLE' }, 'sync did not run')
       throw new AppError('SERVICE_UNAVAILABLE', 'The sync could not be run now (is a worker running?); the license in force is unchanged')
     }
 
