@@ -5,6 +5,11 @@ import { AppError, TOKEN_MAX_TTL_SEC } from '@license-hub/contract'
 import { findTokenSubject } from '@license-hub/db'
 import { TokenSubjects } from './token-subjects.js'
 
+const JWT_REFUSALS: Record<string, string> = {
+  FST_JWT_NO_AUTHORIZATION_IN_HEADER: 'no token',
+  FST_JWT_AUTHORIZATION_TOKEN_EXPIRED: 'expired token',
+}
+
 export interface AuthUser {
   id: string
   tenantId: string
@@ -85,15 +90,21 @@ export default fp<{ secret: string }>(async (app, opts) => {
   })
   app.decorate('forgetTokenSubject', (userId: string) => subjects.forget(userId))
 
+  // An authentication failure logs at warn with its reason (the seed's level), never the token.
+  const refuse = (request: FastifyRequest, reason: string) => {
+    request.log.warn({ reason, code: 'UNAUTHORIZED' }, 'authentication refused')
+    return new AppError('UNAUTHORIZED')
+  }
   app.decorate('authenticate', async (request: FastifyRequest) => {
     let claims: TokenClaims
     try {
       claims = await request.jwtVerify<TokenClaims>()
-    } catch {
-      throw new AppError('UNAUTHORIZED')
+    } catch (err) {
+      throw refuse(request, JWT_REFUSALS[(err as { code?: string }).code ?? ''] ?? 'invalid token')
     }
     const user = toAuthUser(claims)
-    if (!user || !(await app.tokenHonoured(user))) throw new AppError('UNAUTHORIZED')
+    if (!user) throw refuse(request, 'claims malformed')
+    if (!(await app.tokenHonoured(user))) throw refuse(request, 'token no longer honoured (user, tenant, role or token version changed)')
     request.user = user
   })
 
