@@ -22,6 +22,8 @@ t.test('migrations create the schema and seed the four license types exactly', a
   for (const table of ['tenants', 'users', 'license_types', 'server_licenses', 'client_sessions', 'installation', 'events']) {
     t.ok(names.includes(table), `table ${table} exists`)
   }
+  const indexes = await sql<{ indexdef: string }>`select indexdef from pg_indexes where indexname = 'events_created_at'`.execute(db)
+  t.match(indexes.rows[0]?.indexdef, /ON public\.events .*\(created_at\)/, 'the event retention finds old events by an index on created_at')
 
   const types = await listLicenseTypes(db)
   t.equal(types.length, 4)
