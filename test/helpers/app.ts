@@ -4,6 +4,7 @@ import { loadConfig, loggerOptions, type Config } from '@license-hub/config'
 import { createDb, type Db } from '@license-hub/db'
 import { ensureDefaults, type Defaults, type Secrets } from '@license-hub/licensing'
 import { buildApp, type AppOptions } from '@license-hub/api/app'
+import type { RedisTarget } from '@license-hub/redis'
 import { createTestDatabase, harnessEnv, redisPrefix, testSecrets } from '@license-hub/test-support'
 
 type Teardown = { teardown: (fn: () => unknown) => void }
@@ -15,7 +16,7 @@ export interface TestApp {
   secrets: Secrets
   defaults: Defaults
   databaseUrl: string
-  redisUrl: string
+  redisUrl: RedisTarget
   redisPrefix: string
 }
 
@@ -24,7 +25,8 @@ export interface TestAppOptions {
   env?: NodeJS.ProcessEnv
   /** Share another instance's database / Redis / prefix, e.g. to run two api nodes. */
   databaseUrl?: string
-  redisUrl?: string
+  /** A redis:// URL, or a cluster's seeds. */
+  redisUrl?: RedisTarget
   redisPrefix?: string
   now?: () => Date
   /** Runs before app.ready(), e.g. to add a probe route. */

@@ -12,6 +12,8 @@ export interface Config {
   dataDir: string
   databaseUrl?: string
   redisUrl?: string
+  /** Seeds of a Redis Cluster (REDIS_CLUSTER_NODES); when set, every Redis client is a cluster client and redisUrl is ignored. */
+  redisClusterNodes?: { host: string; port: number }[]
   jwtSecret?: string
   licenseServer?: { url: string; apiKey?: string }
   licensePrivateKey?: string
@@ -106,6 +108,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   if (nodeEnv === 'production') {
     for (const name of ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'LICENSE_PRIVATE_KEY', 'LICENSE_PUBLIC_KEY'] as const) {
+      if (name === 'REDIS_URL' && typed.REDIS_CLUSTER_NODES) continue
       if (!typed[name]) throw new ConfigError(`${name}: required when NODE_ENV=production (expected ${expected(name)})`)
     }
   }
@@ -116,7 +119,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     nodeEnv,
     dataDir: resolve(process.cwd(), typed.LICENSE_HUB_DATA_DIR ?? '.data'),
     databaseUrl: typed.DATABASE_URL,
-    redisUrl: typed.REDIS_URL,
+    redisUrl: typed.REDIS_CLUSTER_NODES ? undefined : typed.REDIS_URL,
+    redisClusterNodes: typed.REDIS_CLUSTER_NODES?.split(',').map((seed) => seed.trim()).map((seed) => {
+      const at = seed.lastIndexOf(':')
+      const port = Number(seed.slice(at + 1))
+      if (port < 1 || port > 65_535) throw new ConfigError(`REDIS_CLUSTER_NODES: expected ports between 1 and 65535 (got "${seed}")`)
+      return { host: seed.slice(0, at), port }
+    }),
     jwtSecret: typed.JWT_SECRET,
     licenseServer: typed.LICENSE_MGMT_API_URL
       ? { url: typed.LICENSE_MGMT_API_URL.replace(/\/+$/, ''), apiKey: typed.LICENSE_MGMT_API_KEY }

@@ -1,6 +1,6 @@
 import type { Config, Logger } from '@license-hub/config'
 import type { Db } from '@license-hub/db'
-import type { Redis, RedisKeys } from '@license-hub/redis'
+import type { RedisClient, RedisKeys } from '@license-hub/redis'
 import type { Secrets } from './secrets.js'
 import type { NodeState } from './node/index.js'
 
@@ -9,7 +9,7 @@ export interface LicensingContext {
   config: Config
   secrets: Secrets
   db: Db
-  redis: Redis
+  redis: RedisClient
   keys: RedisKeys
   log: Logger
   /** The clock, replaceable in tests. */

@@ -1,12 +1,14 @@
 import { ConfigError, createLogger, loadConfig, type Config, type Logger } from '@license-hub/config'
 import { createDb, migrateToLatest } from '@license-hub/db'
 import { MissingBinaryError, useEmbeddedServers } from '@license-hub/local-servers'
+import type { RedisTarget } from '@license-hub/redis'
 import { ensureDefaults, type Defaults } from './bootstrap.js'
 import { resolveSecrets, type Secrets } from './secrets.js'
 
 export interface Infrastructure {
   databaseUrl: string
-  redisUrl: string
+  /** A single Redis's URL, or the cluster's seeds (REDIS_CLUSTER_NODES): only packages/redis looks inside. */
+  redisUrl: RedisTarget
   /** Stops embedded servers this process started; a no-op for configured ones. */
   release: () => Promise<void>
 }
@@ -27,14 +29,15 @@ export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
  * embedded default under .data/ (started here, or reused when `npm start` already runs it).
  */
 export async function resolveInfrastructure(config: Config): Promise<Infrastructure> {
-  if (config.databaseUrl && config.redisUrl) {
-    return { databaseUrl: config.databaseUrl, redisUrl: config.redisUrl, release: async () => {} }
+  const configuredRedis: RedisTarget | undefined = config.redisClusterNodes ? { clusterNodes: config.redisClusterNodes } : config.redisUrl
+  if (config.databaseUrl && configuredRedis) {
+    return { databaseUrl: config.databaseUrl, redisUrl: configuredRedis, release: async () => {} }
   }
   try {
-    const embedded = await useEmbeddedServers(config.dataDir, { postgres: !config.databaseUrl, redis: !config.redisUrl })
+    const embedded = await useEmbeddedServers(config.dataDir, { postgres: !config.databaseUrl, redis: !configuredRedis })
     return {
       databaseUrl: config.databaseUrl ?? embedded.databaseUrl!,
-      redisUrl: config.redisUrl ?? embedded.redisUrl!,
+      redisUrl: configuredRedis ?? embedded.redisUrl!,
       release: embedded.stop,
     }
   } catch (err) {

@@ -1,5 +1,6 @@
 export * from './ports.js'
 export * from './postgres.js'
 export * from './redis.js'
+export * from './redis-cluster.js'
 export { waitFor } from './process.js'
 export * from './embedded.js'

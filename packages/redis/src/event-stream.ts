@@ -1,4 +1,6 @@
-import type { Redis } from 'ioredis'
+import { Cluster } from 'ioredis'
+import type { RedisClient } from './connection.js'
+import { eventShardChannel } from './event-channels.js'
 import type { PublishedEvent } from '@license-hub/contract'
 import type { RedisKeys } from './keys.js'
 
@@ -24,11 +26,22 @@ export function decodeEvent(payload: string): PublishedEvent | undefined {
   }
 }
 
-/** Appends the event to its tenant's bounded stream and publishes it to every api node, atomically. */
-export async function appendEvent(redis: Redis, keys: RedisKeys, event: PublishedEvent): Promise<void> {
+/**
+ * Appends the event to its tenant's bounded stream and publishes it to every api node: atomically on
+ * a single Redis; on a Redis Cluster by sharded pub/sub (see events-bus.ts), the stream and the
+ * shard channel being in different slots, as two independent commands, so a failover of one shard
+ * does not keep the event from the other.
+ */
+export async function appendEvent(redis: RedisClient, keys: RedisKeys, event: PublishedEvent): Promise<void> {
   const payload = encodeEvent(event)
+  const append = [keys.eventStream(event.tenantId), 'MAXLEN', '~', EVENT_STREAM_LENGTH, '*', ID_FIELD, event.id, EVENT_FIELD, payload] as const
+  if (redis instanceof Cluster) {
+    const outcomes = await Promise.allSettled([redis.xadd(...append), redis.spublish(eventShardChannel(keys, event.tenantId), payload)])
+    for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason
+    return
+  }
   const results = await redis.multi()
-    .xadd(keys.eventStream(event.tenantId), 'MAXLEN', '~', EVENT_STREAM_LENGTH, '*', ID_FIELD, event.id, EVENT_FIELD, payload)
+    .xadd(...append)
     .publish(keys.eventsChannel(), payload)
     .exec()
   const failed = results?.find(([err]) => err)?.[0]
@@ -49,7 +62,7 @@ function entryEvent(fields: string[]): PublishedEvent | undefined {
  * Redis restarted).
  */
 export async function readEventsAfter(
-  redis: Redis, keys: RedisKeys, tenantId: string, lastEventId: string, limit: number,
+  redis: RedisClient, keys: RedisKeys, tenantId: string, lastEventId: string, limit: number,
 ): Promise<PublishedEvent[] | 'overflow' | undefined> {
   const key = keys.eventStream(tenantId)
   const newestFirst: PublishedEvent[] = []

@@ -13,7 +13,7 @@ export function redisKeys(prefix = 'lh:') {
     seats: (tenantId: string, licenseId: string) => `${tenant(tenantId)}:seats:${licenseId}`,
     /** Hash of a license's live seats: session id → JSON { userId, deviceId }. */
     seatOwners: (tenantId: string, licenseId: string) => `${tenant(tenantId)}:seat-owners:${licenseId}`,
-    /** Marks a license's seats as loaded from Postgres (absent after a Redis restart or flush). */
+    /** Marks a license's seats as loaded from Postgres, holding the server's replication id (absent or stale after a Redis restart, flush or failover). */
     seatsLoaded: (tenantId: string, licenseId: string) => `${tenant(tenantId)}:seats-loaded:${licenseId}`,
     /** Hash of a license's live seats by holder: user id → session id (one device per user). */
     seatUsers: (tenantId: string, licenseId: string) => `${tenant(tenantId)}:seat-users:${licenseId}`,
@@ -23,15 +23,20 @@ export function redisKeys(prefix = 'lh:') {
     usageNotice: (tenantId: string, licenseId: string, kind: string) => `${tenant(tenantId)}:usage-notice:${kind}:${licenseId}`,
     /** Bounded stream of a tenant's recent events, the fast path for replay. */
     eventStream: (tenantId: string) => `${tenant(tenantId)}:events`,
-    /** Pub/sub channel every api node subscribes to; messages name their tenant. */
+    /** Pub/sub channel every api node subscribes to on a single Redis; messages name their tenant. */
     eventsChannel: () => `${prefix}events`,
-    /** Per-node WebSocket connection counts, for /api/ws/stats over all nodes. */
-    wsNodes: () => `${prefix}ws:nodes`,
-    wsNode: (nodeId: string) => `${prefix}ws:node:${nodeId}`,
+    /** On a Redis Cluster, one of the shard channels (sharded pub/sub) every api node subscribes to. */
+    eventsShardChannel: (bucket: number) => `{${prefix}events:${bucket}}`,
+    /** Per-node WebSocket connection counts, for /api/ws/stats over all nodes (one slot: `{ws}`). */
+    wsNodes: () => `${prefix}{ws}:nodes`,
+    wsNode: (nodeId: string) => `${prefix}{ws}:node:${nodeId}`,
     /** Key prefixes of the login rate limiters (failures per email and per address; addresses that proved an email's password). */
     loginLimiter: (kind: 'email' | 'ip' | 'proven') => `${prefix}login-fail:${kind}`,
-    /** BullMQ's own prefix (it must not share ioredis' keyPrefix). */
-    queuePrefix: () => `${prefix}bull`,
+    /**
+     * BullMQ's own prefix (it must not share ioredis' keyPrefix). The hash tag keeps each queue's
+     * keys (and BullMQ's multi-key scripts) on one Redis Cluster slot.
+     */
+    queuePrefix: () => `{${prefix}bull}`,
     /** Generic short-lived lock. */
     lock: (name: string) => `${prefix}lock:${name}`,
   }

@@ -1,17 +1,34 @@
-import { createRedis } from './connection.js'
+import { Cluster } from 'ioredis'
+import type { PublishedEvent } from '@license-hub/contract'
+import { createRedis, type RedisTarget } from './connection.js'
+import { eventShardChannel } from './event-channels.js'
+import { decodeEvent } from './event-stream.js'
+import type { RedisKeys } from './keys.js'
 
 export interface ChannelSubscription {
   close: () => Promise<void>
 }
 
-/** A connection of its own subscribed to `channel` (resolved once subscribed), for a tool following live events. */
-export async function subscribeChannel(
-  redisUrl: string, channel: string, onMessage: (payload: string) => void, onError: (err: Error) => void,
+/**
+ * A connection of its own following one tenant's live events (resolved once subscribed), for a
+ * tool: on a Redis Cluster only the tenant's shard channel, on a single Redis the one channel.
+ */
+export async function followTenantEvents(
+  target: RedisTarget, keys: RedisKeys, tenantId: string, onEvent: (event: PublishedEvent) => void, onError: (err: Error) => void,
 ): Promise<ChannelSubscription> {
-  const redis = createRedis(redisUrl, 'subscriber')
+  const redis = createRedis(target, 'subscriber')
   redis.on('error', onError)
-  redis.on('message', (_channel: string, payload: string) => onMessage(payload))
-  await redis.subscribe(channel)
+  const received = (_channel: string, payload: string) => {
+    const event = decodeEvent(payload)
+    if (event?.tenantId === tenantId) onEvent(event)
+  }
+  if (redis instanceof Cluster) {
+    redis.on('smessage', received)
+    await redis.ssubscribe(eventShardChannel(keys, tenantId))
+  } else {
+    redis.on('message', received)
+    await redis.subscribe(keys.eventsChannel())
+  }
   return {
     close: async () => {
       await Promise.race([redis.quit().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1000).unref())])

@@ -1,6 +1,5 @@
 import { Queue, QueueEvents, type JobsOptions } from 'bullmq'
-import type { Redis } from 'ioredis'
-import { createRedis } from './connection.js'
+import { createRedis, duplicateRedis, type RedisClient, type RedisTarget } from './connection.js'
 import type { ExpiryScanOutcome, SyncOutcome } from '@license-hub/contract'
 import type { RedisKeys } from './keys.js'
 
@@ -37,22 +36,20 @@ export const SCHEDULED_JOB_OPTIONS: JobsOptions = {
  * maxRetriesPerRequest: null; producers fail fast (enableOfflineQueue: false) so an api request
  * never hangs on a Redis that is away. From a URL, or duplicated from an existing client.
  */
-export function queueConnection(from: string | Redis, role: 'queue-producer' | 'queue-worker'): Redis {
-  if (typeof from === 'string') return createRedis(from, role)
-  return from.duplicate(role === 'queue-worker'
-    ? { connectionName: 'license-hub:queue-worker', maxRetriesPerRequest: null, enableOfflineQueue: true }
-    : { connectionName: 'license-hub:queue-producer', maxRetriesPerRequest: 2, enableOfflineQueue: false })
+export function queueConnection(from: RedisTarget | RedisClient, role: 'queue-producer' | 'queue-worker'): RedisClient {
+  if (typeof from === 'string' || 'clusterNodes' in from) return createRedis(from, role)
+  return duplicateRedis(from, role)
 }
 
 /** BullMQ's own key prefix, beside (never inside) ioredis' keys, isolating deployments and tests. */
-export function queueOptions(connection: Redis, keys: RedisKeys) {
+export function queueOptions(connection: RedisClient, keys: RedisKeys) {
   return { connection, prefix: keys.queuePrefix() }
 }
 
-export function createQueue<N extends QueueName>(name: N, connection: Redis, keys: RedisKeys): TypedQueue<N> {
+export function createQueue<N extends QueueName>(name: N, connection: RedisClient, keys: RedisKeys): TypedQueue<N> {
   return new Queue<QueuePayloads[N], QueueResults[N], N>(name, queueOptions(connection, keys)) as TypedQueue<N>
 }
 
-export function createQueueEvents(name: QueueName, connection: Redis, keys: RedisKeys): QueueEvents {
+export function createQueueEvents(name: QueueName, connection: RedisClient, keys: RedisKeys): QueueEvents {
   return new QueueEvents(name, queueOptions(connection, keys))
 }

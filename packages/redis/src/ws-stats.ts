@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from './connection.js'
 import type { RedisKeys } from './keys.js'
 
 export interface TenantStats {
@@ -11,7 +11,7 @@ export interface TenantStats {
  * Each api node keeps its per-tenant connection counts in a hash of its own, listed in a sorted set
  * scored by when the hash expires. A node that dies stops refreshing, and its counts age out.
  */
-export function nodeStats(redis: Redis, keys: RedisKeys, nodeId: string, ttlMs: number) {
+export function nodeStats(redis: RedisClient, keys: RedisKeys, nodeId: string, ttlMs: number) {
   const nodeKey = keys.wsNode(nodeId)
   const nodesKey = keys.wsNodes()
   // Redis faults are tolerated: the next refresh rewrites the whole hash.
@@ -44,7 +44,7 @@ export function nodeStats(redis: Redis, keys: RedisKeys, nodeId: string, ttlMs: 
 export type NodeStats = ReturnType<typeof nodeStats>
 
 /** A tenant's open WebSocket connections over every live api node (the CLI's stats read it too). */
-export async function tenantConnections(redis: Redis, keys: RedisKeys, tenantId: string): Promise<number> {
+export async function tenantConnections(redis: RedisClient, keys: RedisKeys, tenantId: string): Promise<number> {
   const nodes = await redis.zrangebyscore(keys.wsNodes(), Date.now(), '+inf')
   if (nodes.length === 0) return 0
   const pipeline = redis.pipeline()

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config, Logger } from '@license-hub/config'
 import type { Secrets } from '@license-hub/licensing'
+import type { RedisTarget } from '@license-hub/redis'
 import { RequestLogs } from './request-logs.js'
 import errorHandler, { clientErrorHandler, frameworkErrors } from './plugins/error-handler.js'
 import cors from './plugins/cors.js'
@@ -40,7 +41,7 @@ export interface AppOptions {
   config: Config
   secrets: Secrets
   databaseUrl: string
-  redisUrl: string
+  redisUrl: RedisTarget
   logger: Logger
   redisPrefix?: string
   /** The clock, replaceable in tests. */

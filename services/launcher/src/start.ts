@@ -11,7 +11,11 @@ import { bootProcess, showGeneratedAdmin } from '@license-hub/licensing'
 const { config, log, infra, defaults } = await bootProcess('start')
 
 // The children follow us: they stop by themselves if we die without stopping them (see followParent).
-const childEnv = { ...process.env, DATABASE_URL: infra.databaseUrl, REDIS_URL: infra.redisUrl, LICENSE_HUB_PARENT_PID: String(process.pid) }
+// They find the servers started here; a configured REDIS_CLUSTER_NODES they read themselves.
+const childEnv = {
+  ...process.env, DATABASE_URL: infra.databaseUrl, LICENSE_HUB_PARENT_PID: String(process.pid),
+  ...(typeof infra.redisUrl === 'string' ? { REDIS_URL: infra.redisUrl } : {}),
+}
 const runTs = (entry: string): ChildProcess =>
   spawn(process.execPath, ['--import', 'tsx', '--conditions=license-hub-src', new URL(entry, import.meta.url).pathname],
     { env: childEnv, stdio: 'inherit' })

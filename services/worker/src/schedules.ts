@@ -1,5 +1,5 @@
 import type { Logger } from '@license-hub/config'
-import { QUEUE_NAMES, SCHEDULED_JOB_OPTIONS, withLock, type QueueName, type Redis, type RedisKeys, type TypedQueue } from '@license-hub/redis'
+import { QUEUE_NAMES, SCHEDULED_JOB_OPTIONS, withLock, type QueueName, type RedisClient, type RedisKeys, type TypedQueue } from '@license-hub/redis'
 
 export type Queues = { [N in QueueName]: TypedQueue<N> }
 
@@ -26,7 +26,7 @@ export interface EnsureResult {
  * at the same boot have lost or duplicated schedules (bullmq issues 3085, 3381, 2988), so only
  * the holder of a short Redis lock does it; the others check again later.
  */
-export async function ensureSchedules(queues: Queues, redis: Redis, keys: RedisKeys, every: Record<QueueName, number>, log: Logger): Promise<EnsureResult> {
+export async function ensureSchedules(queues: Queues, redis: RedisClient, keys: RedisKeys, every: Record<QueueName, number>, log: Logger): Promise<EnsureResult> {
   const held = await withLock(redis, keys.lock('job-schedulers'), LOCK_TTL_MS, async () => {
     const created: QueueName[] = []
     for (const name of QUEUE_NAMES) {

@@ -14,7 +14,7 @@ local seats, owners, users, loaded = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local now, expiry, limit = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local user_id, device_id, sid, force = ARGV[4], ARGV[5], ARGV[6], ARGV[7] == '1'
 
-if redis.call('EXISTS', loaded) == 0 then return { 'rebuild', '', 0, '' } end
+if not is_loaded(loaded) then return { 'rebuild', '', 0, '' } end
 local lapsed = prune(seats, owners, users, now)
 
 local held = redis.call('HGET', users, user_id)

@@ -17,7 +17,7 @@ local seats, owners, users, loaded = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local old_seats, old_owners, old_users = KEYS[5], KEYS[6], KEYS[7]
 local now, expiry, sid, user_id, device_id, restore = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6] == '1'
 
-if redis.call('EXISTS', loaded) == 0 then return { 'rebuild', 0 } end
+if not is_loaded(loaded) then return { 'rebuild', 0 } end
 local lapsed = prune(seats, owners, users, now)
 
 if redis.call('ZSCORE', seats, sid) then

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../connection.js'
 import type { RedisKeys } from '../keys.js'
 
 /** The Redis keys of one license's seats (all under the tenant's hash tag). */
@@ -43,10 +43,10 @@ const SCRIPTS: Record<keyof SeatCommands, { file: string; keys: number }> = {
 }
 
 let sources: Record<string, string> | undefined
-const defined = new WeakSet<Redis>()
+const defined = new WeakSet<RedisClient>()
 
 /** Defines the seat scripts on a client once; ioredis then calls them by EVALSHA (EVAL after a SCRIPT FLUSH or restart). */
-function commands(redis: Redis): SeatCommands {
+function commands(redis: RedisClient): SeatCommands {
   if (!defined.has(redis)) {
     sources ??= (() => {
       const lib = lua('lib')
@@ -84,7 +84,7 @@ export interface AdmitResult {
   lapsed: string[]
 }
 
-export async function admitSeat(redis: Redis, keys: SeatKeys, input: AdmitInput): Promise<AdmitResult> {
+export async function admitSeat(redis: RedisClient, keys: SeatKeys, input: AdmitInput): Promise<AdmitResult> {
   const reply = await commands(redis).seatAdmit(keys.seats, keys.owners, keys.users, keys.loaded,
     input.now, input.expiry, input.limit, input.userId, input.deviceId, input.sessionId, input.force ? '1' : '0')
   const [status, sessionId, activeSessions, other, ...lapsed] = reply
@@ -116,7 +116,7 @@ export interface HeartbeatResult {
 }
 
 /** `keys` are the seats of the license in force, `admittedOn` those of the license the session was admitted on. */
-export async function heartbeatSeat(redis: Redis, keys: SeatKeys, admittedOn: SeatKeys, input: HeartbeatInput): Promise<HeartbeatResult> {
+export async function heartbeatSeat(redis: RedisClient, keys: SeatKeys, admittedOn: SeatKeys, input: HeartbeatInput): Promise<HeartbeatResult> {
   const reply = await commands(redis).seatHeartbeat(keys.seats, keys.owners, keys.users, keys.loaded,
     admittedOn.seats, admittedOn.owners, admittedOn.users,
     input.now, input.expiry, input.sessionId, input.userId, input.deviceId, input.restore ? '1' : '0')
@@ -125,7 +125,7 @@ export async function heartbeatSeat(redis: Redis, keys: SeatKeys, admittedOn: Se
 }
 
 /** Frees seats whose sessions were already ended in Postgres; `leaseMs` bounds how long a rebuild must skip them. */
-export async function releaseSeats(redis: Redis, keys: SeatKeys, leaseMs: number, sessionIds: string[]): Promise<{ removed: number; activeSessions: number }> {
+export async function releaseSeats(redis: RedisClient, keys: SeatKeys, leaseMs: number, sessionIds: string[]): Promise<{ removed: number; activeSessions: number }> {
   if (sessionIds.length === 0) return { removed: 0, activeSessions: await redis.zcard(keys.seats) }
   const [removed, activeSessions] = await commands(redis).seatRelease(keys.seats, keys.owners, keys.users, keys.loaded, keys.released,
     leaseMs, ...sessionIds)
@@ -141,19 +141,19 @@ export interface LiveSeat {
 }
 
 /** Replaces the seats from Postgres unless another node already did; `seats` oldest first. */
-export async function rebuildSeats(redis: Redis, keys: SeatKeys, now: number, seats: LiveSeat[]): Promise<{ rebuilt: boolean; activeSessions: number }> {
+export async function rebuildSeats(redis: RedisClient, keys: SeatKeys, now: number, seats: LiveSeat[]): Promise<{ rebuilt: boolean; activeSessions: number }> {
   const args = seats.flatMap((seat) => [seat.sessionId, seat.userId, seat.deviceId, seat.expiry])
   const [rebuilt, activeSessions] = await commands(redis).seatRebuild(keys.seats, keys.owners, keys.users, keys.loaded, keys.released, now, ...args)
   return { rebuilt: num(rebuilt) === 1, activeSessions: num(activeSessions) }
 }
 
-export async function countSeats(redis: Redis, keys: SeatKeys, now: number): Promise<{ loaded: boolean; activeSessions: number; lapsed: string[] }> {
+export async function countSeats(redis: RedisClient, keys: SeatKeys, now: number): Promise<{ loaded: boolean; activeSessions: number; lapsed: string[] }> {
   const [status, activeSessions, ...lapsed] = await commands(redis).seatCount(keys.seats, keys.owners, keys.users, keys.loaded, now)
   return { loaded: str(status) !== 'rebuild', activeSessions: num(activeSessions), lapsed: lapsed.map(str) }
 }
 
 /** The live seats as they stand (a listing: not atomic with admission). */
-export async function listSeats(redis: Redis, keys: SeatKeys, now: number): Promise<LiveSeat[]> {
+export async function listSeats(redis: RedisClient, keys: SeatKeys, now: number): Promise<LiveSeat[]> {
   const [scored, owners] = await Promise.all([
     redis.zrangebyscore(keys.seats, `(${now}`, '+inf', 'WITHSCORES'),
     redis.hgetall(keys.owners),

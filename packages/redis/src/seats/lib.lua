@@ -32,3 +32,14 @@ local function append(list, more)
   for _, value in ipairs(more) do list[#list + 1] = value end
   return list
 end
+
+-- The seats are loaded when the marker names this server's current replication id. A replica
+-- promoted by a failover (Redis Cluster, Sentinel) starts a new replication id, so writes the old
+-- master never replicated are not trusted: the seats are rebuilt from Postgres, as after a flush.
+local function replication_id()
+  return string.match(redis.call('INFO', 'replication'), 'master_replid:(%w+)')
+end
+
+local function is_loaded(loaded)
+  return redis.call('GET', loaded) == replication_id()
+end

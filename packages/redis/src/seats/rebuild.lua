@@ -5,7 +5,7 @@
 -- ARGV[1] now (ms), then per live session, oldest first: sessionId, userId, deviceId, lease expiry (ms)
 -- Returns { rebuilt (1 or 0), activeSessions }.
 local seats, owners, users, loaded, released = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-if redis.call('EXISTS', loaded) == 1 then return { 0, redis.call('ZCARD', seats) } end
+if is_loaded(loaded) then return { 0, redis.call('ZCARD', seats) } end
 
 -- Without the marker nothing may have been admitted, so whatever is left is stale.
 redis.call('DEL', seats, owners, users)
@@ -20,5 +20,5 @@ for i = 2, #ARGV, 4 do
   end
 end
 redis.call('DEL', released)
-redis.call('SET', loaded, '1')
+redis.call('SET', loaded, replication_id())
 return { 1, redis.call('ZCARD', seats) }

@@ -6,7 +6,7 @@
 -- ARGV[1] lease (ms), ARGV[2..n] session ids
 -- Returns { removed, activeSessions }.
 local removed = 0
-if redis.call('EXISTS', KEYS[4]) == 0 then
+if not is_loaded(KEYS[4]) then
   for i = 2, #ARGV do redis.call('SADD', KEYS[5], ARGV[i]) end
   redis.call('PEXPIRE', KEYS[5], ARGV[1])
 end

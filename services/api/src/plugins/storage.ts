@@ -1,17 +1,17 @@
 import fp from 'fastify-plugin'
 import { createDb, type Db } from '@license-hub/db'
-import { closeRedis, createRedis, type Redis } from '@license-hub/redis'
+import { closeRedis, createRedis, type RedisClient, type RedisTarget } from '@license-hub/redis'
 
 declare module 'fastify' {
   interface FastifyInstance {
     db: Db
-    redis: Redis
+    redis: RedisClient
   }
 }
 
 export interface StorageOptions {
   databaseUrl: string
-  redisUrl: string
+  redisUrl: RedisTarget
 }
 
 /** Postgres (Kysely) and Redis clients shared by every route, released when the app closes. */
@@ -20,7 +20,7 @@ export default fp<StorageOptions>(async (app, opts) => {
   const redis = createRedis(opts.redisUrl, 'command')
   redis.on('error', (err) => app.log.warn({ err: err.message }, 'redis connection error'))
   app.decorate('db', db)
-  app.decorate('redis', redis)
+  app.decorate<RedisClient>('redis', redis)
   app.addHook('onClose', async () => {
     await Promise.allSettled([db.destroy(), closeRedis(redis)])
   })

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import type { QueueEvents } from 'bullmq'
 import type { SyncOutcome } from '@license-hub/contract'
-import { closeRedis, createQueue, createQueueEvents, queueConnection, type Redis, type TypedQueue } from '@license-hub/redis'
+import { closeRedis, createQueue, createQueueEvents, queueConnection, type RedisClient, type TypedQueue } from '@license-hub/redis'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -15,7 +15,7 @@ export interface SyncQueue {
   run(requestedBy: string, waitMs: number): Promise<SyncOutcome>
 }
 
-interface Open { queue: TypedQueue<'sync'>; events: QueueEvents; connections: Redis[] }
+interface Open { queue: TypedQueue<'sync'>; events: QueueEvents; connections: RedisClient[] }
 
 /** BullMQ's producer and event-listener connections, opened on first use and closed with the app. */
 export default fp(async (app) => {

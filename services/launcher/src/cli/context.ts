@@ -2,7 +2,7 @@ import { pino } from 'pino'
 import { loggerOptions, type Config, type Logger } from '@license-hub/config'
 import { createDb, migrateToLatest, pendingMigrations, type Db, type Tenant } from '@license-hub/db'
 import { resolveInfrastructure, resolveSecrets, tenantOf, type Infrastructure, type LicensingContext } from '@license-hub/licensing'
-import { createRedis, redisKeys, type Redis } from '@license-hub/redis'
+import { createRedis, redisKeys, type RedisClient } from '@license-hub/redis'
 
 /** A mistake in how the command was called: exit code 2, with the command's usage. */
 export class UsageError extends Error {
@@ -23,7 +23,7 @@ export class CliContext {
   readonly log: Logger
   private infra?: Promise<Infrastructure>
   private database?: Db
-  private redisClient?: Redis
+  private redisClient?: RedisClient
   private checked?: Promise<void>
 
   constructor(readonly config: Config) {
@@ -54,7 +54,7 @@ export class CliContext {
     return db
   }
 
-  async redis(): Promise<Redis> {
+  async redis(): Promise<RedisClient> {
     if (!this.redisClient) {
       const { redisUrl } = await this.infrastructure()
       this.redisClient = createRedis(redisUrl, 'command', { maxRetriesPerRequest: 1, connectTimeout: 3000 })

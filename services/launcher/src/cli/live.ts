@@ -1,6 +1,6 @@
 import type { LicenseEventMessage, PublishedEvent, SyncOutcome } from '@license-hub/contract'
 import { eventHistory, type LicensingContext } from '@license-hub/licensing'
-import { createQueue, createQueueEvents, queueConnection, redisKeys, subscribeChannel } from '@license-hub/redis'
+import { createQueue, createQueueEvents, followTenantEvents, queueConnection, redisKeys } from '@license-hub/redis'
 import { CommandError, type CliContext } from './context.js'
 
 /** Queues a sync for the worker (serialised with the scheduled ones) and waits for its outcome. */
@@ -47,14 +47,8 @@ export async function followEvents(
     print(event)
   }
   const { redisUrl } = await cli.infrastructure()
-  const subscription = await subscribeChannel(redisUrl, ctx.keys.eventsChannel(), (payload) => {
-    let event: PublishedEvent
-    try {
-      event = JSON.parse(payload) as PublishedEvent
-    } catch {
-      return
-    }
-    if (event.tenantId !== tenantId || (query.type && event.type !== query.type)) return
+  const subscription = await followTenantEvents(redisUrl, ctx.keys, tenantId, (event) => {
+    if (query.type && event.type !== query.type) return
     if (buffered) buffered.push(message(event))
     else emit(message(event))
   }, (err) => cli.log.warn({ err }, 'event subscription error'))

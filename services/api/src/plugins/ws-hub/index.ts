@@ -8,7 +8,7 @@ import { dropOnEvent } from '@license-hub/licensing'
 import { WsHub } from './hub.js'
 import { acceptConnection, checkConnectionToken, selectProtocol } from './connection.js'
 import type { AuthUser } from '../auth.js'
-import { nodeStats, subscribeToEvents, type TenantStats } from '@license-hub/redis'
+import { nodeStats, subscribeToEvents, type RedisTarget, type TenantStats } from '@license-hub/redis'
 import { ensureRegistered, trackHub } from './metrics.js'
 import { DEFAULT_WS_HUB_OPTIONS, type WsHubOptions } from './options.js'
 
@@ -26,12 +26,13 @@ declare module 'fastify' {
 }
 
 export interface WsHubPluginOptions extends Partial<WsHubOptions> {
-  redisUrl: string
+  redisUrl: RedisTarget
 }
 
 /**
  * `GET /ws/license`: each api node keeps its own sockets by tenant and receives every event once
- * on its subscriber connection, then sends it to its own sockets of that tenant.
+ * on its subscriber (a connection per shard on a Redis Cluster), then sends it to its own sockets
+ * of that tenant.
  */
 export default fp<WsHubPluginOptions>(async (app, { redisUrl, ...overrides }) => {
   const options: WsHubOptions = { ...DEFAULT_WS_HUB_OPTIONS, ...overrides }
@@ -43,7 +44,7 @@ export default fp<WsHubPluginOptions>(async (app, { redisUrl, ...overrides }) =>
   hub.onCountChange = stats.changed
   const untrack = trackHub(hub, app.config.metricsTenantLabels)
 
-  const subscriber = subscribeToEvents(redisUrl, app.licensing.keys.eventsChannel(), app.log, {
+  const subscriber = subscribeToEvents(redisUrl, app.licensing.keys, app.log, {
     onEvent: (event) => {
       dropOnEvent(app.licensing.node, event)
       hub.deliver(event)

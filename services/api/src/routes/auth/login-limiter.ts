@@ -1,6 +1,6 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible'
 import type { Logger } from '@license-hub/config'
-import type { Redis, RedisKeys } from '@license-hub/redis'
+import type { RedisClient, RedisKeys } from '@license-hub/redis'
 
 export const LOGIN_WINDOW_SEC = 15 * 60
 export const MAX_FAILURES_PER_EMAIL = 5
@@ -29,7 +29,7 @@ export interface LoginLimiter {
  * that proved an email's password within the window keeps logging in with it while that email is
  * locked out by guesses from elsewhere, so an attacker cannot lock a user out of a known place.
  */
-export function createLoginLimiter(redis: Redis, keys: RedisKeys, log: Logger): LoginLimiter {
+export function createLoginLimiter(redis: RedisClient, keys: RedisKeys, log: Logger): LoginLimiter {
   const limiter = (kind: 'email' | 'ip' | 'proven', points: number) => new RateLimiterRedis({
     storeClient: redis, keyPrefix: keys.loginLimiter(kind), points, duration: LOGIN_WINDOW_SEC,
     insuranceLimiter: new RateLimiterMemory({ points, duration: LOGIN_WINDOW_SEC }),
