@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
-import { startPostgres } from './postgres.js'
+import { PACKAGED_PASSWORD, startPostgres } from './postgres.js'
 import { startRedis } from './redis.js'
 
 export const EMBEDDED_DATABASE = 'license_hub'
@@ -72,8 +72,10 @@ async function embeddedPostgres(pgDir: string, stops: (() => Promise<void>)[]): 
     pgPort = server.port
     stops.push(server.stop)
   }
-  await ensureDatabase(`postgres://postgres@127.0.0.1:${pgPort}/postgres`, EMBEDDED_DATABASE)
-  return `postgres://postgres@127.0.0.1:${pgPort}/${EMBEDDED_DATABASE}`
+  // The machine's binaries run with trust authentication (the password is ignored), the package's with it.
+  const base = `postgres://postgres:${PACKAGED_PASSWORD}@127.0.0.1:${pgPort}`
+  await ensureDatabase(`${base}/postgres`, EMBEDDED_DATABASE)
+  return `${base}/${EMBEDDED_DATABASE}`
 }
 
 async function embeddedRedis(redisDir: string, stops: (() => Promise<void>)[]): Promise<string> {

