@@ -85,3 +85,20 @@ t.test('hardening settings: trusted proxies, listen address, socket caps, tenant
   rejects({ WS_MAX_CONNECTIONS_PER_TENANT: 'many' }, 'WS_MAX_CONNECTIONS_PER_TENANT')
   rejects({ METRICS_TENANT_LABELS: 'yes' }, 'METRICS_TENANT_LABELS')
 })
+
+t.test('REDIS_CLUSTER_NODES: the seeds of a Redis Cluster, in place of REDIS_URL', async (t) => {
+  const config = loadConfig({ REDIS_URL: 'redis://single:6379', REDIS_CLUSTER_NODES: ' redis-a:7000, 10.0.0.2:7001,redis-c.internal:7002 ' })
+  t.same(config.redisClusterNodes, [
+    { host: 'redis-a', port: 7000 }, { host: '10.0.0.2', port: 7001 }, { host: 'redis-c.internal', port: 7002 },
+  ], 'every seed, trimmed, with its port as a number')
+  t.equal(config.redisUrl, undefined, 'REDIS_URL is not used when the cluster is set')
+  t.equal(loadConfig({ REDIS_URL: 'redis://single:6379' }).redisClusterNodes, undefined, 'unset: a single Redis')
+  const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', JWT_SECRET: 'x'.repeat(32) }
+  rejects(production, 'REDIS_URL')
+  rejects({ ...production, REDIS_CLUSTER_NODES: 'redis-a:7000' }, 'LICENSE_PRIVATE_KEY')
+  rejects({ REDIS_CLUSTER_NODES: 'redis-a' }, 'REDIS_CLUSTER_NODES')
+  rejects({ REDIS_CLUSTER_NODES: 'redis://redis-a:7000' }, 'REDIS_CLUSTER_NODES')
+  rejects({ REDIS_CLUSTER_NODES: 'redis-a:7000,' }, 'REDIS_CLUSTER_NODES')
+  rejects({ REDIS_CLUSTER_NODES: 'redis-a:70000' }, 'REDIS_CLUSTER_NODES')
+  rejects({ REDIS_CLUSTER_NODES: 'redis-a:0' }, 'REDIS_CLUSTER_NODES')
+})
