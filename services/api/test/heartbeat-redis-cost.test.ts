@@ -1,0 +1,71 @@
+/**
+ * What one heartbeat costs Redis, measured on a redis-server of this test's own: the figures the
+ * README's capacity model starts from. Counted, not timed.
+ */
+import t from 'tap'
+import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { Redis } from 'ioredis'
+import { startRedis } from '@license-hub/local-servers'
+import { buildTestApp } from '../../../test/helpers/app.js'
+import { harnessEnv } from '../../../test/helpers/env.js'
+import { createTestUser } from '../../../test/helpers/users.js'
+import { createSession, licenseWithSeats, validateSession } from './helpers/seats.js'
+
+const HEARTBEATS = 200
+
+/** Every command the heartbeat's script (with its library) may call. */
+const SCRIPT_COMMANDS = new Set(['heartbeat', 'lib'].flatMap((name) =>
+  [...readFileSync(new URL(`../../../packages/redis/src/seats/${name}.lua`, import.meta.url), 'utf8').matchAll(/redis\.call\('(\w+)'/g)]
+    .map((match) => match[1]!.toLowerCase())))
+
+function calls(commandstats: string): Map<string, number> {
+  return new Map([...commandstats.matchAll(/^cmdstat_([\w|]+):calls=(\d+)/gm)].map((m) => [m[1]!, Number(m[2])]))
+}
+
+function stat(info: string, name: string): number {
+  return Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1])
+}
+
+t.test('a heartbeat is one round trip to Redis (the seat script), of about a kilobyte in and a few dozen bytes out', async (t) => {
+  const server = await startRedis({ dataDir: join(harnessEnv().tmp, `heartbeat-cost-${randomBytes(4).toString('hex')}`) })
+  t.teardown(() => server.stop())
+  // The node's WebSocket counts are rewritten every statsRefreshMs: not within this test.
+  const testApp = await buildTestApp(t, { redisUrl: server.url, wsHub: { statsRefreshMs: 3_600_000 } })
+  const { app } = testApp
+  const probe = new Redis(server.url)
+  t.teardown(() => probe.quit())
+  await licenseWithSeats(testApp, 5)
+  const user = await createTestUser(testApp)
+  const { sessionId } = (await createSession(app, user.headers, 'softphone-bar-device-01')).json()
+  t.equal((await validateSession(app, user.headers, sessionId)).json().valid, true, 'warm: the license and the token are in the node\'s memory')
+
+  const read = async () => {
+    const info = await probe.info('stats')
+    const commands = await probe.info('commandstats')
+    return {
+      commands: stat(info, 'total_commands_processed'), in: stat(info, 'total_net_input_bytes'), out: stat(info, 'total_net_output_bytes'),
+      calls: calls(commands),
+    }
+  }
+  // What reading the counters itself costs, to take it out of the figures.
+  const [r0, r1] = [await read(), await read()]
+  const probeCost = { commands: r1.commands - r0.commands, in: r1.in - r0.in, out: r1.out - r0.out }
+
+  for (let i = 0; i < HEARTBEATS; i++) t.equal((await validateSession(app, user.headers, sessionId)).json().valid, true, `heartbeat ${i}`)
+  const r2 = await read()
+  const per = {
+    commands: (r2.commands - r1.commands - probeCost.commands) / HEARTBEATS,
+    in: (r2.in - r1.in - probeCost.in) / HEARTBEATS,
+    out: (r2.out - r1.out - probeCost.out) / HEARTBEATS,
+  }
+  const ran = [...r2.calls].map(([name, n]) => [name, n - (r1.calls.get(name) ?? 0) - (name === 'info' ? 2 : 0)] as const).filter(([, n]) => n > 0)
+  t.comment(`per heartbeat: ${per.commands} commands executed, ${per.in.toFixed(0)} bytes in, ${per.out.toFixed(0)} bytes out; ${JSON.stringify(Object.fromEntries(ran))}`)
+  t.equal(r2.calls.get('evalsha')! - (r1.calls.get('evalsha') ?? 0), HEARTBEATS, 'each heartbeat ran the seat script once (EVALSHA): one round trip')
+  t.same(ran.filter(([name]) => name !== 'evalsha' && !SCRIPT_COMMANDS.has(name)), [],
+    'every other command ran inside the script: no cache read, no publish, no second round trip')
+  t.same(ran.filter(([, n]) => n > HEARTBEATS), [], 'each of them at most once per heartbeat: nothing beside the script reads the marker or a cache')
+  t.ok(per.in > 300 && per.in < 1500, `its request carries the seven keys and six arguments (${per.in.toFixed(0)} bytes)`)
+  t.ok(per.out < 200, `its reply is a short array (${per.out.toFixed(0)} bytes)`)
+})
