@@ -11,7 +11,8 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { startRedisCluster } from '@license-hub/local-servers'
 import { publishEvent } from '@license-hub/licensing'
-import { createQueue, eventShardChannel, queueConnection, redisKeys, type RedisTarget } from '@license-hub/redis'
+import { createQueue, eventShardChannel, followTenantEvents, queueConnection, redisKeys, type RedisTarget } from '@license-hub/redis'
+import type { PublishedEvent } from '@license-hub/contract'
 import { buildTestApp, testSecrets, type TestApp } from '../helpers/app.js'
 import { harnessEnv } from '../helpers/env.js'
 import { startFakeLicenseServer } from '../helpers/fake-license-server.js'
@@ -75,9 +76,14 @@ t.test('on a Redis Cluster: exact admission, events on both nodes, replay, jobs,
   // --- events reach both nodes' sockets, by sharded pub/sub ------------------------------------------
   const onA = await connect(t, a.app, { token: admin.token })
   const onB = await connect(t, b.app, { token: admin.token })
+  // A tool following the tenant (the CLI's `events --follow`) listens on the tenant's shard channel only.
+  const followed: PublishedEvent[] = []
+  const follower = await followTenantEvents(redis, keys, tenantId, (event) => followed.push(event), (err) => t.fail(`follower: ${err.message}`))
+  t.teardown(() => follower.close())
   const first = await publishEvent(a.app.licensing, tenantId, licenseExpired())
   t.equal((await onA.next(10_000)).id, first.id, 'the event reaches the socket on node A')
   t.equal((await onB.next(10_000)).id, first.id, 'and the one on node B')
+  t.same((await eventually(() => followed, (events) => events.length > 0, 100)).map((e) => e.id), [first.id], 'and a follower of the tenant')
   const channel = eventShardChannel(keys, tenantId)
   t.match(await cluster.ask(await cluster.masterOf(await cluster.keySlot(channel)), 'PUBSUB', 'SHARDCHANNELS'), channel,
     'the tenant\'s events go on a shard channel, held by one master')
