@@ -12,6 +12,8 @@ export interface PostgresOptions {
   /** Trade durability for speed (tests). */
   ephemeral?: boolean
   onOutput?: (line: string) => void
+  /** Where the machine's binaries are (findPostgresBinDir); tests replace it to play a machine without them. */
+  findBinaries?: () => string
 }
 
 export interface RunningPostgres {
@@ -64,7 +66,7 @@ function isListening(port: number): Promise<boolean> {
 export async function startPostgres(options: PostgresOptions): Promise<RunningPostgres> {
   let bin: string
   try {
-    bin = findPostgresBinDir()
+    bin = (options.findBinaries ?? findPostgresBinDir)()
   } catch (err) {
     if (err instanceof MissingBinaryError) return startPackagedPostgres(options, err)
     throw err
