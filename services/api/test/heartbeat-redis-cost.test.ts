@@ -9,9 +9,9 @@ import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { startRedis } from '@license-hub/local-servers'
 import { buildTestApp } from '../../../test/helpers/app.js'
-import { harnessEnv } from '../../../test/helpers/env.js'
 import { createTestUser } from '../../../test/helpers/users.js'
 import { createSession, licenseWithSeats, validateSession } from './helpers/seats.js'
+import { harnessEnv } from '@license-hub/test-support'
 
 const HEARTBEATS = 200
 
