@@ -21,7 +21,7 @@ interface Operation { requestBody?: { content?: Record<string, { schema?: Schema
 const hostileString = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.constantFrom('\u0000', 'a\u0000b', '\u001b[31m', '../../etc/passwd', "' or 1=1 --", '<script>', '%00', '\uffff', '𝒜', ' ', ''),
-  fc.string({ maxLength: 300 }),
+  fc.string({ maxLength: 300 })
 )
 const anyJson = fc.jsonValue({ maxDepth: 3 })
 
@@ -91,7 +91,7 @@ t.test('every route of the OpenAPI document, under generated input: no 5xx, the 
             // (A refusal at the seat limit records its usage_limit_exceeded event, as the contract says: events are not counted.)
             if ((await counts()) !== before) throw new Error(`${method} ${url} → ${res.statusCode} wrote something`)
           }
-        },
+        }
       ), { numRuns: RUNS_PER_ROUTE, includeErrorInReport: true })
       t.pass(`${method.toUpperCase()} ${path}: ${RUNS_PER_ROUTE} generated requests`)
     }

@@ -18,7 +18,7 @@ const TEST_PASSWORD = 'correct horse battery'
 /** A user of the default tenant (or `tenantId`), with a token; all share one password hash to stay fast. */
 export async function createTestUser(
   { app, db, defaults }: TestApp,
-  options: { role?: 'admin' | 'user'; webrtcEnabled?: boolean; tenantId?: string; email?: string; name?: string } = {},
+  options: { role?: 'admin' | 'user'; webrtcEnabled?: boolean; tenantId?: string; email?: string; name?: string } = {}
 ): Promise<TestUser> {
   passwordHash ??= hashPassword(TEST_PASSWORD)
   const user = await insertUser(db, {

@@ -40,7 +40,7 @@ t.test('SIGTERM to an api process closes its WebSocket clients with 1001 and the
 
   const db = new pg.Client({ connectionString: databaseUrl })
   await db.connect()
-  const { rows: [admin] } = await db.query(`select id, tenant_id from users where email = 'admin@example.test'`)
+  const { rows: [admin] } = await db.query('select id, tenant_id from users where email = \'admin@example.test\'')
   await db.end()
   const token = hs256({ id: admin.id, tenantId: admin.tenant_id, role: 'admin', exp: Math.floor(Date.now() / 1000) + 600 }, secrets.jwtSecret)
 

@@ -98,7 +98,7 @@ export class LicenseHubRest {
     throw new LicenseHubError(
       status,
       typeof error.code === 'string' ? error.code : `HTTP_${status}`,
-      typeof error.message === 'string' ? error.message : statusText || `HTTP ${status}`,
+      typeof error.message === 'string' ? error.message : statusText || `HTTP ${status}`
     )
   }
 
@@ -112,37 +112,46 @@ export class LicenseHubRest {
   async currentLicense(): Promise<LicenseSummary> {
     return normalizeLicense(await this.request<LicenseSummary>('GET', '/api/licenses/current'))
   }
+
   sessionCount(): Promise<SessionCount> { return this.request('GET', '/api/licenses/session-count') }
   createSession(body: { deviceId: string; force?: boolean }): Promise<SessionGrant> {
     return this.request('POST', '/api/licenses/create-session', body)
   }
+
   async validateSession(sessionId: string): Promise<SessionValidation> {
     const answer = await this.request<SessionValidation>('POST', '/api/licenses/validate-session', { sessionId })
     return answer.valid ? { ...answer, license: normalizeLicense(answer.license) } : answer
   }
+
   endSession(sessionId: string): Promise<{ ended: true }> { return this.request('POST', '/api/licenses/end-session', { sessionId }) }
 
   // Admin
   async listLicenses(): Promise<LicenseRecord[]> {
     return (await this.request<LicenseRecord[]>('GET', '/api/licenses/')).map((l) => ({ ...l, features: parseFeatures(l.features) }))
   }
+
   async licenseTypes(): Promise<LicenseTypeView[]> {
     return (await this.request<LicenseTypeView[]>('GET', '/api/licenses/types')).map((l) => ({ ...l, features: parseFeatures(l.features) }))
   }
+
   activeSessions(): Promise<ActiveSession[]> { return this.request('GET', '/api/licenses/active-sessions') }
   sync(): Promise<SyncResult> { return this.request('POST', '/api/licenses/sync') }
   webrtcSessions(licenseId: string): Promise<WebrtcSessions> {
     return this.request('GET', `/api/licenses/${encodeURIComponent(licenseId)}/webrtc-sessions`)
   }
+
   setAllocation(licenseId: string, webrtcMaxUsers: number): Promise<AllocationResult> {
     return this.request('PUT', `/api/licenses/${encodeURIComponent(licenseId)}/webrtc-allocation`, { webrtcMaxUsers })
   }
+
   licenseUsers(licenseId: string): Promise<LicenseUser[]> {
     return this.request('GET', `/api/licenses/${encodeURIComponent(licenseId)}/users`)
   }
+
   setUserWebrtc(licenseId: string, userId: string, enabled: boolean): Promise<unknown> {
     return this.request('PUT', `/api/licenses/${encodeURIComponent(licenseId)}/users/${encodeURIComponent(userId)}/webrtc`, { enabled })
   }
+
   wsStats(): Promise<WsStats> { return this.request('GET', '/api/ws/stats') }
   events(query: EventHistoryQuery = {}): Promise<EventHistoryPage> {
     const params = new URLSearchParams()
@@ -151,6 +160,7 @@ export class LicenseHubRest {
     if (query.type !== undefined) params.set('type', query.type)
     return this.request('GET', `/api/events${params.size ? `?${params}` : ''}`)
   }
+
   createUser(body: CreateUserBody): Promise<UserView> { return this.request('POST', '/api/users', body) }
   listUsers(): Promise<UserView[]> { return this.request('GET', '/api/users') }
   /** Local mode only: issues a signed local license (501 NOT_IMPLEMENTED when a license server is configured). */

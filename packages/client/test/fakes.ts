@@ -53,6 +53,7 @@ export class FakeSocket implements SocketLike {
     if (!socket) throw new Error('no socket was opened')
     return socket
   }
+
   static reset(): void { FakeSocket.sockets = [] }
 }
 

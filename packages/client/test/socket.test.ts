@@ -22,7 +22,7 @@ t.test('the back-off: 1 s doubling to 30 s, jitter within [base/2, base]', async
   const bases = [1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]
   bases.forEach((base, i) => {
     t.equal(backoffDelay(i + 1, DEFAULT_BACKOFF, () => 0), base, `try ${i + 1} waits at most ${base} ms`)
-    t.equal(backoffDelay(i + 1, DEFAULT_BACKOFF, () => 0.999999), Math.round(base * (1 - 0.5 * 0.999999)), `and no less than half`)
+    t.equal(backoffDelay(i + 1, DEFAULT_BACKOFF, () => 0.999999), Math.round(base * (1 - 0.5 * 0.999999)), 'and no less than half')
   })
   for (let i = 0; i < 200; i++) {
     const attempt = 1 + (i % 10)

@@ -14,7 +14,7 @@ export function usagePercent(activeSessions: number, webrtcMaxUsers: number): nu
 export function usageEvent(
   kind: 'usage_limit_warning' | 'usage_limit_exceeded',
   activeSessions: number,
-  webrtcMaxUsers: number,
+  webrtcMaxUsers: number
 ): LicenseEvent<'usage_limit_warning' | 'usage_limit_exceeded'> {
   const percent = usagePercent(activeSessions, webrtcMaxUsers)
   const usage = { activeSessions, webrtcMaxUsers, usagePercent: percent }

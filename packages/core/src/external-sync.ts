@@ -85,7 +85,7 @@ export interface StoredCopy extends CopyFields {
 }
 
 export function externalCopy(
-  license: ExternalLicense, tenantId: string, webrtcMaxUsers: number, typeFeatures: unknown, previous: StoredCopy | undefined, now: Date,
+  license: ExternalLicense, tenantId: string, webrtcMaxUsers: number, typeFeatures: unknown, previous: StoredCopy | undefined, now: Date
 ): ExternalCopy {
   // The contract: a license's features are those of the type nested in it (two licenses of one type may differ).
   const features = parseFeatures(license.license_type?.features ?? license.features ?? typeFeatures).features

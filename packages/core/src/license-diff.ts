@@ -24,7 +24,7 @@ export function diffLicense(before: LicenseSnapshot | null, after: LicenseSnapsh
   }
   // The expiry event already tells the client about the status and date that expired the license.
   const changes = FIELDS.filter((field) => !before || !sameField(field, before, after)).filter(
-    (field) => !(expired && (field === 'status' || field === 'expiresAt')),
+    (field) => !(expired && (field === 'status' || field === 'expiresAt'))
   )
   if (changes.length > 0) events.push(updatedEvent(before, after, changes))
   const modules = [...new Set([...Object.keys(before?.features ?? {}), ...Object.keys(after.features)])].sort()

@@ -41,7 +41,7 @@ t.test('types: the server\'s by id, unknown nested ones, never Developer, never 
   const upserts = typesToUpsert(
     [{ id: 2, name: 'Professional', max_users: 5, features: { calls: true }, price_monthly: 79.99 }, { id: DEVELOPER_LICENSE_TYPE_ID, name: 'Dev' }],
     [{ id: 9, name: 'Custom', max_users: 3 }, { id: 2, name: 'Renamed' }],
-    existing,
+    existing
   )
   t.same(upserts.map((u) => u.id), [9])
   t.same(typesToUpsert([], [], existing), [], 'an empty answer changes nothing')

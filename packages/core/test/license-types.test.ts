@@ -14,7 +14,7 @@ t.test('the four types match the contract table', async (t) => {
       { id: 2, name: 'Professional', maxUsers: 5, priceMonthly: '79.99' },
       { id: 3, name: 'Enterprise', maxUsers: 25, priceMonthly: '199.99' },
       { id: 4, name: 'Developer', maxUsers: 1, priceMonthly: '0.00' },
-    ],
+    ]
   )
   t.same(names(1), basic.sort())
   t.same(names(2), professional.sort())

@@ -17,7 +17,7 @@ const payload: LocalLicensePayload = {
 
 t.test('canonical JSON sorts keys at every depth and has no whitespace', async (t) => {
   t.equal(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null } }), '{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}')
-  t.equal(canonicalJson({ '10': 1, '9': 2, a: undefined }), '{"10":1,"9":2}')
+  t.equal(canonicalJson({ 10: 1, 9: 2, a: undefined }), '{"10":1,"9":2}')
   t.equal(canonicalJson({ when: new Date(0) }), '{"when":"1970-01-01T00:00:00.000Z"}')
   t.equal(canonicalJson({ x: 1, y: 2 }), canonicalJson({ y: 2, x: 1 }))
 })

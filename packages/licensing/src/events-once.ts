@@ -21,7 +21,7 @@ export function expiryScope(license: { expiresAt: string | Date | null }): OnceS
  */
 export async function publishLicenseEventOnce(
   ctx: LicensingContext, tenantId: string, licenseId: string, event: LicenseEvent<'license_expiring' | 'license_expired'>,
-  scope: OnceScope = 'ever',
+  scope: OnceScope = 'ever'
 ): Promise<PublishedEvent | undefined> {
   return ctx.db.transaction().execute(async (trx) => {
     await lockForTransaction(trx, `${event.type}:${licenseId}`)

@@ -43,7 +43,7 @@ const EVENT_ID = /^\d{1,18}$/
  * (unknown, pruned, from another database), is a resync: reloading the license beats replaying.
  */
 export async function missedEvents(
-  ctx: Pick<LicensingContext, 'db' | 'redis' | 'keys' | 'log'>, tenantId: string, lastEventId: string, limit: number,
+  ctx: Pick<LicensingContext, 'db' | 'redis' | 'keys' | 'log'>, tenantId: string, lastEventId: string, limit: number
 ): Promise<Replay> {
   if (!EVENT_ID.test(lastEventId)) return RESYNC
   const fromStream = await readEventsAfter(ctx.redis, ctx.keys, tenantId, lastEventId, limit).catch((err: unknown) => {

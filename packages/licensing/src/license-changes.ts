@@ -42,7 +42,7 @@ export function licenseChangeEvents(before: LicenseSummary | undefined, after: L
  * validation); a license renewed with a new date that expires again is told again.
  */
 export async function publishLicenseChanges(
-  ctx: LicensingContext, tenantId: string, before: LicenseSummary | undefined, after: LicenseSummary,
+  ctx: LicensingContext, tenantId: string, before: LicenseSummary | undefined, after: LicenseSummary
 ): Promise<PublishedEvent[]> {
   const published: PublishedEvent[] = []
   for (const event of licenseChangeEvents(before, after, ctx.now())) {

@@ -6,7 +6,7 @@ import { createSigner } from 'fast-jwt'
  * It carries the user's current `tokenVersion`, so a later password or role change ends it too.
  */
 export function signAccessToken(
-  jwtSecret: string, user: { id: string; tenantId: string; role: 'admin' | 'user'; tokenVersion: number }, ttlMs: number,
+  jwtSecret: string, user: { id: string; tenantId: string; role: 'admin' | 'user'; tokenVersion: number }, ttlMs: number
 ): { token: string; expiresAt: string } {
   const sign = createSigner({ key: jwtSecret, algorithm: 'HS256', expiresIn: ttlMs })
   const token = sign({ id: user.id, userId: user.id, tenantId: user.tenantId, role: user.role, tokenVersion: user.tokenVersion })

@@ -40,9 +40,11 @@ async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
   await client.connect()
   try {
     const found = await client.query('select 1 from pg_database where datname = $1', [name])
-    if (found.rowCount === 0) await client.query(`create database "${name}"`).catch((err: { code?: string }) => {
-      if (err.code !== '42P04') throw err
-    })
+    if (found.rowCount === 0) {
+      await client.query(`create database "${name}"`).catch((err: { code?: string }) => {
+        if (err.code !== '42P04') throw err
+      })
+    }
   } finally {
     await client.end()
   }
@@ -58,10 +60,12 @@ export async function useEmbeddedServers(dataDir: string, want = { postgres: tru
     for (const stopOne of stops.reverse()) await stopOne()
   }
   const databaseUrl = want.postgres ? await embeddedPostgres(join(dataDir, 'postgres'), stops) : undefined
-  const redisUrl = want.redis ? await embeddedRedis(join(dataDir, 'redis'), stops).catch(async (err: unknown) => {
-    await stop()
-    throw err
-  }) : undefined
+  const redisUrl = want.redis
+    ? await embeddedRedis(join(dataDir, 'redis'), stops).catch(async (err: unknown) => {
+      await stop()
+      throw err
+    })
+    : undefined
   return { databaseUrl, redisUrl, stop }
 }
 

@@ -202,7 +202,6 @@ t.test('refusals in the contract\'s order with its codes; a heartbeat ends a sea
   t.same(lost, { valid: false, ...refusal('NO_ALLOCATION') }, 'the heartbeat answers why')
   t.equal((await db.selectFrom('clientSessions').select('endReason').where('id', '=', seat.sessionId).executeTakeFirstOrThrow()).endReason, 'allocation')
   t.same((await validateSession(app, a.headers, seat.sessionId)).json(), { valid: false, ...refusal('SESSION_NOT_FOUND') }, 'and the seat is gone')
-
 })
 
 const externalLicense = (testApp: TestApp, overrides: Partial<NewServerLicense>) => insertLicense(testApp.db, {

@@ -31,7 +31,7 @@ const ATTEMPTS = 3
 
 /** Runs a seat script; when Redis has lost the license's seats, rebuilds them from Postgres and runs it again. */
 export async function withSeats<T extends { status: string }>(
-  ctx: LicensingContext, tenantId: string, licenseId: string, run: () => Promise<T>,
+  ctx: LicensingContext, tenantId: string, licenseId: string, run: () => Promise<T>
 ): Promise<T> {
   try {
     for (let attempt = 1; ; attempt++) {

@@ -37,7 +37,7 @@ const message = ({ id, type, tenantId, timestamp, data }: PublishedEvent) => ({ 
  * and each event is printed once.
  */
 export async function followEvents(
-  cli: CliContext, ctx: LicensingContext, tenantId: string, query: { after?: string; type?: string }, print: (event: LicenseEventMessage) => void,
+  cli: CliContext, ctx: LicensingContext, tenantId: string, query: { after?: string; type?: string }, print: (event: LicenseEventMessage) => void
 ): Promise<void> {
   const seen = new Set<string>()
   let buffered: LicenseEventMessage[] | undefined = []

@@ -234,4 +234,3 @@ export function buildProgram(cli: CliContext, out: (json: boolean) => Printer): 
 
   return program
 }
-
