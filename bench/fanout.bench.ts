@@ -25,7 +25,8 @@ const { databaseUrl, redisUrl } = await benchDatabase()
 const seeded = await seed(databaseUrl, redisUrl, { users: SOCKETS, webrtcMaxUsers: 25 })
 const redis = createRedis(redisUrl, 'command')
 const ctx: LicensingContext = {
-  config: loadConfig(seeded.env), secrets: { jwtSecret: seeded.env.JWT_SECRET!, licensePrivateKey: seeded.keys.privateKey, licensePublicKey: seeded.keys.publicKey },
+  config: loadConfig(seeded.env),
+  secrets: { jwtSecret: seeded.env.JWT_SECRET!, licensePrivateKey: seeded.keys.privateKey, licensePublicKey: seeded.keys.publicKey },
   db: seeded.db, redis, keys: redisKeys(), log: pino({ level: 'silent' }), now: () => new Date(),
 }
 
@@ -45,7 +46,9 @@ async function allRegistered(base: string, count: number): Promise<void> {
   throw new Error('the api node did not count every socket within 5 minutes')
 }
 
-async function measure(server: Child, urls: string[], send: (k: number) => Promise<{ id: string; at: number }>, registered?: () => Promise<void>) {
+async function measure(
+  server: Child, urls: string[], send: (k: number) => Promise<{ id: string; at: number }>, registered?: () => Promise<void>
+) {
   const clients = startChild(benchFile('ws-clients.ts'))
   try {
     await clients.next('ready')

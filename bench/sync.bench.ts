@@ -26,7 +26,8 @@ for (let i = 1; i < TENANTS; i++) fingerprints.push((await insertTenant(seeded.d
 const server = startChild(benchFile('license-server.ts'), { BENCH_LICENSES: String(LICENSES), BENCH_FINGERPRINTS: fingerprints.join(',') })
 const redis = createRedis(redisUrl, 'command')
 const ctx: LicensingContext = {
-  config: loadConfig(seeded.env), secrets: { jwtSecret: seeded.env.JWT_SECRET!, licensePrivateKey: seeded.keys.privateKey, licensePublicKey: seeded.keys.publicKey },
+  config: loadConfig(seeded.env),
+  secrets: { jwtSecret: seeded.env.JWT_SECRET!, licensePrivateKey: seeded.keys.privateKey, licensePublicKey: seeded.keys.publicKey },
   db: seeded.db, redis, keys: redisKeys(), log: pino({ level: 'silent' }), now: () => new Date(),
 }
 try {

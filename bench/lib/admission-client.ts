@@ -9,7 +9,9 @@ interface Job { urls: string[]; tokens: string[]; rounds: number }
 
 const agent = new Agent({ connections: 1200, pipelining: 1, keepAliveTimeout: 60_000 })
 
-async function post(url: string, path: string, token: string, body: unknown): Promise<{ status: number; body: Record<string, unknown>; ms: number }> {
+async function post(
+  url: string, path: string, token: string, body: unknown
+): Promise<{ status: number; body: Record<string, unknown>; ms: number }> {
   const started = performance.now()
   const res = await request(`${url}${path}`, {
     method: 'POST', dispatcher: agent, body: JSON.stringify(body),
@@ -19,7 +21,7 @@ async function post(url: string, path: string, token: string, body: unknown): Pr
   return { status: res.statusCode, body: json, ms: performance.now() - started }
 }
 
-process.on('message', async (job: Job) => {
+async function run(job: Job): Promise<void> {
   const rounds: { granted: number; refused: number; other: number; p99: number; ms: number }[] = []
   for (let round = 0; round < job.rounds; round++) {
     const started = performance.now()
@@ -29,9 +31,14 @@ process.on('message', async (job: Job) => {
     const granted = answers.filter((a) => a.status === 201)
     const refused = answers.filter((a) => a.status === 403 && a.body.code === 'USER_LIMIT_REACHED').length
     const latencies = answers.map((a) => a.ms).sort((a, b) => a - b)
-    rounds.push({ granted: granted.length, refused, other: answers.length - granted.length - refused, p99: latencies[Math.floor(latencies.length * 0.99)]!, ms })
+    const p99 = latencies[Math.floor(latencies.length * 0.99)]!
+    rounds.push({ granted: granted.length, refused, other: answers.length - granted.length - refused, p99, ms })
     await Promise.all(granted.map((a) => post(a.url, '/api/licenses/end-session', a.token, { sessionId: a.body.sessionId })))
   }
   process.send?.({ type: 'result', rounds }, () => process.exit(0))
+}
+// A failed job ends the process with its error rather than leaving the parent waiting.
+process.on('message', (job: Job) => {
+  run(job).catch((err: unknown) => { console.error(err); process.exit(1) })
 })
 process.send?.({ type: 'ready' })

@@ -63,7 +63,9 @@ export async function seed(databaseUrl: string, redisUrl: string, options: { use
     const batch = Array.from({ length: Math.min(1000, options.users - i) }, (_, j) => ({
       tenantId: tenant.id, email: `agent-${i + j}-${randomUUID().slice(0, 6)}@bench.test`, name: `Agent ${i + j}`, passwordHash,
     }))
-    for (const user of await insertUsers(db, batch)) users.push({ id: user.id, tenantId: tenant.id, token: token({ id: user.id, tenantId: tenant.id }) })
+    for (const user of await insertUsers(db, batch)) {
+      users.push({ id: user.id, tenantId: tenant.id, token: token({ id: user.id, tenantId: tenant.id }) })
+    }
   }
   return { db, keys, tenantId: tenant.id, fingerprint, users, env }
 }

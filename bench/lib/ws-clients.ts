@@ -32,7 +32,7 @@ function open(url: string): Promise<boolean> {
 let sample: string | undefined
 const closes = new Map<number, number>()
 
-process.on('message', async (message: { type: string; urls?: string[] }) => {
+async function onMessage(message: { type: string; urls?: string[] }): Promise<void> {
   if (message.type === 'open') {
     const urls = message.urls!
     let failed = 0
@@ -48,5 +48,9 @@ process.on('message', async (message: { type: string; urls?: string[] }) => {
     for (const socket of sockets.splice(0)) socket.terminate()
     process.send?.({ type: 'closed' })
   }
+}
+// A failed job ends the process with its error rather than leaving the parent waiting.
+process.on('message', (message: { type: string; urls?: string[] }) => {
+  onMessage(message).catch((err: unknown) => { console.error(err); process.exit(1) })
 })
 process.send?.({ type: 'ready' })

@@ -42,7 +42,8 @@ t.test('the license server down, hanging, answering garbage or the wrong schema:
     const report = await traffic.stop()
     const current = (await app.inject({ method: 'GET', url: '/api/licenses/current', headers: seats[0]!.headers })).json()
     const lost = seats.filter((s) => report.lastValid.get(s.sessionId) !== true).length
-    printReport({ fault, requests: report.requests, unavailable: report.unavailable, errors5xx: report.errors5xx, slow: report.slow, lostSessions: lost, overAdmissions: 0 })
+    const { requests, unavailable, errors5xx, slow } = report
+    printReport({ fault, requests, unavailable, errors5xx, slow, lostSessions: lost, overAdmissions: 0 })
     t.not(outcome.status, 'synced', `${fault}: the sync says it failed`)
     t.equal(current.id, inForce.id, `${fault}: the synced license stays in force (grace)`)
     t.equal(report.errors5xx + report.unavailable, 0, `${fault}: no 5xx`)

@@ -15,8 +15,14 @@ import { printReport } from './traffic.js'
  */
 const RUNS_PER_ROUTE = Number(process.env.FC_RUNS ?? 40)
 
-type Schema = { type?: string; properties?: Record<string, Schema>; required?: string[]; format?: string; enum?: unknown[]; anyOf?: Schema[]; minimum?: number; maximum?: number; maxLength?: number; items?: Schema; const?: unknown }
-interface Operation { requestBody?: { content?: Record<string, { schema?: Schema }> }; parameters?: Array<{ in: string; name: string; schema?: Schema }> }
+type Schema = {
+  type?: string; properties?: Record<string, Schema>; required?: string[]; format?: string; enum?: unknown[]; anyOf?: Schema[]
+  minimum?: number; maximum?: number; maxLength?: number; items?: Schema; const?: unknown
+}
+interface Operation {
+  requestBody?: { content?: Record<string, { schema?: Schema }> }
+  parameters?: Array<{ in: string; name: string; schema?: Schema }>
+}
 
 const hostileString = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
@@ -70,7 +76,8 @@ t.test('every route of the OpenAPI document, under generated input: no 5xx, the 
       const bodySchema = op.requestBody?.content?.['application/json']?.schema
       const legacy = path.includes('/status') || (method === 'put' && path === '/api/licenses/{id}') || path === '/api/licenses/generate'
       await fc.assert(fc.asyncProperty(
-        arbitrary(bodySchema), tokens, fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), fc.string({ maxLength: 20 }), { maxKeys: 3 }),
+        arbitrary(bodySchema), tokens,
+        fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), fc.string({ maxLength: 20 }), { maxKeys: 3 }),
         fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded'),
         fc.oneof(fc.constant(licenseId), fc.uuid(), hostileString.filter((s) => s.length > 0 && !s.includes('/'))),
         async (body, token, query, contentType, id) => {
@@ -99,7 +106,8 @@ t.test('every route of the OpenAPI document, under generated input: no 5xx, the 
 
   // WebSocket frames: text, binary, oversize; the socket answers pings or closes with a contract code.
   const base = (await app.listen({ port: 0, host: '127.0.0.1' })).replace(/^http/, 'ws')
-  await fc.assert(fc.asyncProperty(fc.oneof(hostileString, anyJson.map((v) => JSON.stringify(v)), fc.uint8Array({ maxLength: 6000 })), async (frame) => {
+  const frames = fc.oneof(hostileString, anyJson.map((v) => JSON.stringify(v)), fc.uint8Array({ maxLength: 6000 }))
+  await fc.assert(fc.asyncProperty(frames, async (frame) => {
     const ws = new WebSocket(`${base}/ws/license?token=${user.token}`)
     await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject) })
     const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)))

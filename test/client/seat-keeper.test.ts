@@ -14,7 +14,9 @@ function keeper(baseUrl: string, user: TestUser, deviceId: string, extra: { onAu
   const clock = new FakeClock()
   const states: SeatStatus[] = []
   const rest = new LicenseHubRest({ baseUrl, token: () => user.token })
-  const seat = new SeatKeeper({ rest, deviceId, scheduler: clock, onStateChange: (s) => states.push(s), random: () => 0, store: memoryStore(), ...extra })
+  const seat = new SeatKeeper({
+    rest, deviceId, scheduler: clock, onStateChange: (s) => states.push(s), random: () => 0, store: memoryStore(), ...extra,
+  })
   return { seat, states, clock, rest }
 }
 

@@ -38,7 +38,9 @@ async function deployment(t: Test): Promise<{ nodes: [Node, Node]; nginx: Runnin
   return { nodes: [a, b], nginx, byLabel: (label) => (label === a.label ? a : b) }
 }
 
-async function probe(nginx: RunningNginx, headers: Record<string, string> = {}): Promise<{ node: string; requestId: string; echoed: string | null }> {
+async function probe(
+  nginx: RunningNginx, headers: Record<string, string> = {}
+): Promise<{ node: string; requestId: string; echoed: string | null }> {
   const res = await fetch(`${nginx.url}/probe/node`, { headers })
   if (res.status !== 200) throw new Error(`probe answered ${res.status}`)
   const body = await res.json() as { node: string; requestId: string }

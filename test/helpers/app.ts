@@ -50,7 +50,9 @@ export async function buildTestApp(t: Teardown, options: TestAppOptions = {}): P
   const logger = options.logStream
     ? pino({ ...loggerOptions(config.logLevel, 'api'), transport: undefined }, options.logStream)
     : pino({ level: config.logLevel })
-  const app = await buildApp({ config, secrets, databaseUrl, redisUrl, logger, redisPrefix: prefix, now: options.now, wsHub: options.wsHub })
+  const app = await buildApp({
+    config, secrets, databaseUrl, redisUrl, logger, redisPrefix: prefix, now: options.now, wsHub: options.wsHub,
+  })
   t.teardown(() => app.close())
   await options.beforeReady?.(app)
   await app.ready()

@@ -17,7 +17,11 @@ t.test('an event published once reaches its tenant\'s clients on both nodes and 
   const other = await createTestTenant(a)
   const [u1, u2, u3] = await Promise.all([1, 2, 3].map(() => createTestUser(a)))
   const outsider = await createTestUser(a, { tenantId: other.id })
-  const ours = [await connect(t, a.app, { token: u1!.token }), await connect(t, b.app, { token: u2!.token }), await connect(t, b.app, { token: u3!.token })]
+  const ours = [
+    await connect(t, a.app, { token: u1!.token }),
+    await connect(t, b.app, { token: u2!.token }),
+    await connect(t, b.app, { token: u3!.token }),
+  ]
   const theirs = [await connect(t, a.app, { token: outsider.token }), await connect(t, b.app, { token: outsider.token })]
 
   const event = await publishEvent(a.app.licensing, tenantId, licenseExpired())
@@ -54,7 +58,8 @@ t.test('GET /api/ws/stats sums the tenant\'s connections over every node', async
   await connect(t, b.app, { token: admin.token })
   await connect(t, b.app, { token: outsider.token })
   const stats = async (node: typeof a) => (await node.app.inject({ method: 'GET', url: '/api/ws/stats', headers: admin.headers })).json()
-  t.same(await eventually(() => stats(a), (s) => s.totalConnections === 3), { totalTenants: 1, totalConnections: 3, tenantConnections: { [tenantId]: 3 } })
+  const counted = await eventually(() => stats(a), (s) => s.totalConnections === 3)
+  t.same(counted, { totalTenants: 1, totalConnections: 3, tenantConnections: { [tenantId]: 3 } })
   t.same(await stats(b), await stats(a), 'every node answers the same')
 
   onB.ws.close()

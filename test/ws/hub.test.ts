@@ -191,7 +191,7 @@ t.test('one user\'s token cannot take the tenant\'s cap: a per-user cap (WS_MAX_
   const mine = await connect(t, testApp.app, { token: colleague.token })
   mine.send({ type: 'ping' })
   t.equal((await mine.next()).type, 'pong', 'a colleague of the same tenant still connects')
-  await open[0]!.ws.close()
+  open[0]!.ws.close()
   await open[0]!.closed
   await new Promise((resolve) => setTimeout(resolve, 50))
   const again = await connect(t, testApp.app, { token: leaked.token })
@@ -225,7 +225,8 @@ t.test('tokens in the WebSocket URL never reach the log', async (t) => {
   await socket.next()
   const bad = 'eyJhbGciOiJIUzI1NiJ9.eyJzZWNyZXQiOiJ4In0.c2lnbmF0dXJlLXNlY3JldA'
   await (await connect(t, testApp.app, { token: bad })).closed
-  await (await connect(t, testApp.app, { protocols: [`bearer.${token}`] })).ws.close()
+  const byProtocol = await connect(t, testApp.app, { protocols: [`bearer.${token}`] })
+  byProtocol.ws.close()
   t.match(log, /\/ws\/license\?\[Redacted\]/, 'the request was logged, without its query string')
   t.notOk(log.includes(token), 'the valid token is not in the log')
   t.notOk(log.includes(bad), 'nor the invalid one')

@@ -29,7 +29,9 @@ t.test('a reconnect with lastEventId receives exactly the missed events from the
   const { token } = await createTestUser(testApp)
   const { lastEventId, missed } = await missedWhileAway(t, testApp, token)
   const again = await connect(t, testApp.app, { token, query: { lastEventId } })
-  for (const event of missed) t.same(await again.next(), { id: event.id, type: event.type, tenantId: event.tenantId, timestamp: event.timestamp, data: event.data })
+  for (const event of missed) {
+    t.same(await again.next(), { id: event.id, type: event.type, tenantId: event.tenantId, timestamp: event.timestamp, data: event.data })
+  }
   const live = await publish(testApp, 9)
   t.equal((await again.next()).id, live.id, 'the next message is the live event: no duplicate at the seam')
 })

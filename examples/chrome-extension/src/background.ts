@@ -119,7 +119,8 @@ async function handle(request: PopupRequest): Promise<PopupAnswer> {
         const answer = await rest.login({ email: request.email, password: request.password, client: 'extension' })
         if (hub) await hub.stop({ forgetCursor: true })
         hub = undefined
-        await chrome.storage.local.set({ apiUrl: rest.baseUrl, token: answer.token, user: { email: answer.user.email, name: answer.user.name } })
+        const user = { email: answer.user.email, name: answer.user.name }
+        await chrome.storage.local.set({ apiUrl: rest.baseUrl, token: answer.token, user })
         await restart()
       } catch (err) {
         const error = err instanceof LicenseHubError ? err : new LicenseHubError(0, 'NETWORK_ERROR', String(err))

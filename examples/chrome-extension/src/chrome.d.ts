@@ -7,7 +7,8 @@ declare namespace chrome {
       remove(keys: string | string[]): Promise<void>
     }
     const local: StorageArea
-    const onChanged: { addListener(listener: (changes: Record<string, { oldValue?: unknown; newValue?: unknown }>, area: string) => void): void }
+    type StorageChange = { oldValue?: unknown; newValue?: unknown }
+    const onChanged: { addListener(listener: (changes: Record<string, StorageChange>, area: string) => void): void }
   }
   namespace alarms {
     function create(name: string, info: { when?: number; delayInMinutes?: number }): Promise<void>

@@ -11,7 +11,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 
 export function expandContractTypes(): string {
   const configPath = join(root, 'tsconfig.json')
-  const config = ts.getParsedCommandLineOfConfigFile(configPath, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(String(d.messageText)) } })
+  const config = ts.getParsedCommandLineOfConfigFile(configPath, {}, {
+    ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(String(d.messageText)) },
+  })
   if (!config) throw new Error(`cannot read ${configPath}`)
   const file = join(root, 'src', 'contract-types.ts')
   const program = ts.createProgram({ rootNames: [file], options: { ...config.options, noEmit: true, composite: false } })

@@ -26,7 +26,8 @@ export interface ChromeStorageAreaLike {
  * pass `chrome.storage.session` to forget on restart). Keys are prefixed (`license-hub:` by default).
  */
 export function chromeStorageStore(options: { area?: ChromeStorageAreaLike; prefix?: string } = {}): KeyValueStore {
-  const area = options.area ?? (globalThis as unknown as { chrome?: { storage?: { local?: ChromeStorageAreaLike } } }).chrome?.storage?.local
+  const chrome = (globalThis as unknown as { chrome?: { storage?: { local?: ChromeStorageAreaLike } } }).chrome
+  const area = options.area ?? chrome?.storage?.local
   if (!area) throw new Error('chrome.storage is not available: add the "storage" permission to the manifest')
   const prefix = options.prefix ?? 'license-hub:'
   return {

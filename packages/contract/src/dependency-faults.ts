@@ -14,7 +14,8 @@ const MESSAGES = [
  */
 export function isDependencyFault(err: unknown, depth = 0): boolean {
   if (!err || typeof err !== 'object' || depth > 3) return false
-  const { code, name, message, cause, errors } = err as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown; errors?: unknown }
+  type Fault = { code?: unknown; name?: unknown; message?: unknown; cause?: unknown; errors?: unknown }
+  const { code, name, message, cause, errors } = err as Fault
   if (typeof code === 'string' && (NETWORK_CODES.has(code) || (code.length === 5 && PG_UNAVAILABLE.test(code)))) return true
   if (name === 'MaxRetriesPerRequestError') return true
   if (typeof message === 'string' && MESSAGES.some((re) => re.test(message))) return true

@@ -41,7 +41,9 @@ function sameType(a: LicenseTypeRecord, b: LicenseTypeRecord): boolean {
  * do not know yet; never the local Developer type, and none that would not change. An empty or
  * failed types answer (`answered` empty) changes nothing we have.
  */
-export function typesToUpsert(answered: ExternalLicenseType[], nested: ExternalLicenseType[], stored: LicenseTypeRecord[]): LicenseTypeRecord[] {
+export function typesToUpsert(
+  answered: ExternalLicenseType[], nested: ExternalLicenseType[], stored: LicenseTypeRecord[]
+): LicenseTypeRecord[] {
   const existing = new Map(stored.map((t) => [t.id, t]))
   const wanted = new Map<number, LicenseTypeRecord>()
   for (const type of nested) if (!existing.has(type.id)) wanted.set(type.id, typeRecord(type, undefined))
@@ -113,7 +115,8 @@ export function externalCopy(
 export function copyDiffers(row: StoredCopy, copy: ExternalCopy): boolean {
   return row.withdrawnAt !== null || row.organizationName !== copy.organizationName || row.serverFingerprint !== copy.serverFingerprint
     || row.status !== copy.status || row.maxUsers !== copy.maxUsers || row.webrtcMaxUsers !== copy.webrtcMaxUsers
-    || row.licenseTypeId !== copy.licenseTypeId || time(row.issuedAt) !== time(copy.issuedAt) || time(row.expiresAt) !== time(copy.expiresAt)
+    || row.licenseTypeId !== copy.licenseTypeId
+    || time(row.issuedAt) !== time(copy.issuedAt) || time(row.expiresAt) !== time(copy.expiresAt)
     || canonical(row.features) !== canonical(copy.features)
 }
 

@@ -42,8 +42,12 @@ export function generateKeyPair(): { privateKey: string; publicKey: string } {
 
 // Only the declared fields are signed, so a payload read back from a row with extra columns still verifies.
 function signedBytes(p: LocalLicensePayload): Buffer {
-  const { tenantId, organizationName, serverFingerprint, licenseTypeId, status, maxUsers, webrtcMaxUsers, features, issuedAt, expiresAt } = p
-  const fields = { tenantId, organizationName, serverFingerprint, licenseTypeId, status, maxUsers, webrtcMaxUsers, features, issuedAt, expiresAt }
+  const {
+    tenantId, organizationName, serverFingerprint, licenseTypeId, status, maxUsers, webrtcMaxUsers, features, issuedAt, expiresAt,
+  } = p
+  const fields = {
+    tenantId, organizationName, serverFingerprint, licenseTypeId, status, maxUsers, webrtcMaxUsers, features, issuedAt, expiresAt,
+  }
   return Buffer.from(canonicalJson(fields), 'utf8')
 }
 

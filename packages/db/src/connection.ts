@@ -24,7 +24,10 @@ export function createDb(connectionString: string, options: DbOptions = {}): Db 
   // So does a checked-out client losing it between two queries (Postgres restarted mid-transaction):
   // without a listener that 'error' would crash the process; the next query fails instead (a 503).
   pool.on('connect', (client) => { client.on('error', () => {}) })
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })] })
+  return new Kysely<Database>({
+    dialect: new PostgresDialect({ pool }),
+    plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })],
+  })
 }
 
 /** A round trip to Postgres (readiness checks). */

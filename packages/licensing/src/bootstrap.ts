@@ -34,7 +34,9 @@ export async function ensureDefaults(db: Db, config: Config, keys: Pick<Secrets,
       tenant = { ...tenant, fingerprint }
     }
     const locals = await listLocalLicenses(db, tenant.id)
-    if (!locals.some((row) => verifyLocalLicense(row, keys.licensePublicKey))) await issueDeveloperLicense(db, keys.licensePrivateKey, tenant)
+    if (!locals.some((row) => verifyLocalLicense(row, keys.licensePublicKey))) {
+      await issueDeveloperLicense(db, keys.licensePrivateKey, tenant)
+    }
 
     const email = config.adminEmail ?? 'admin@localhost'
     if (await findUserByEmail(db, email) || (!config.adminEmail && await hasAdmin(db, tenant.id))) return { fingerprint, tenant }

@@ -6,7 +6,9 @@ import type { LicensingContext } from './context.js'
 /** A stored event as it went out: the row's data minus the addressee, which travels beside it. */
 export function publishedFromRow(row: StoredEvent): PublishedEvent {
   const { userId, ...data } = row.data as PublishedEvent['data'] & { userId?: string }
-  const event = { id: String(row.id), type: row.type, tenantId: row.tenantId, timestamp: row.createdAt.toISOString(), data, ...(userId ? { userId } : {}) }
+  const event = {
+    id: String(row.id), type: row.type, tenantId: row.tenantId, timestamp: row.createdAt.toISOString(), data, ...(userId ? { userId } : {}),
+  }
   return event as PublishedEvent
 }
 

@@ -98,7 +98,9 @@ export function parseLicenseDate(value: string, field: string, endOfDay: boolean
  * on load (it looks like a clock turned back) and one already expired could never apply, so both
  * are refused here, where the operator can still correct them.
  */
-export function requestedLicenseDates(input: { issuedAt?: string; expiresAt?: string }, now: Date): { issuedAt: Date; expiresAt: Date | null } {
+export function requestedLicenseDates(
+  input: { issuedAt?: string; expiresAt?: string }, now: Date
+): { issuedAt: Date; expiresAt: Date | null } {
   const issuedAt = input.issuedAt ? parseLicenseDate(input.issuedAt, 'issued_at', false) : now
   const expiresAt = input.expiresAt ? parseLicenseDate(input.expiresAt, 'expires_at', true) : null
   if (issuedAt.getTime() > now.getTime() + 60_000) throw new AppError('VALIDATION_ERROR', 'issued_at: must not be in the future')

@@ -18,7 +18,9 @@ async function seatsContext(t: Teardown) {
   const log = captureLog('seats')
   const clock = { at: Date.now() }
   const defaults = await ensureDefaults(db, config, secrets)
-  const ctx: LicensingContext = { config, secrets, db, redis: testRedis(t), keys: redisKeys(redisPrefix()), log: log.logger, now: () => new Date(clock.at) }
+  const ctx: LicensingContext = {
+    config, secrets, db, redis: testRedis(t), keys: redisKeys(redisPrefix()), log: log.logger, now: () => new Date(clock.at),
+  }
   const advance = (sec: number) => { clock.at += sec * 1000 }
   let n = 0
   const user = async (tenantId = defaults.tenant.id) => {

@@ -20,7 +20,9 @@ export class RequestLogs extends LogController {
     super.incomingRequest(request, reply, metadata)
   }
 
-  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply, metadata?: Record<string, unknown>): void {
+  override requestCompleted(
+    error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply, metadata?: Record<string, unknown>
+  ): void {
     if (!error && reply.statusCode < 400 && isHeartbeat(request)) {
       if (!this.isLogDisabled(request)) reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, 'request completed')
       return

@@ -30,7 +30,10 @@ t.test('/docs/json documents every registered route, with tags and the bearer sc
   const { app } = await buildTestApp(t)
   const res = await app.inject({ method: 'GET', url: '/docs/json' })
   t.equal(res.statusCode, 200)
-  const doc = res.json() as { openapi: string; paths: Record<string, Record<string, { tags?: string[]; security?: unknown[]; summary?: string }>>; components: { securitySchemes: Record<string, unknown> } }
+  type Operation = { tags?: string[]; security?: unknown[]; summary?: string }
+  const doc = res.json() as {
+    openapi: string; paths: Record<string, Record<string, Operation>>; components: { securitySchemes: Record<string, unknown> }
+  }
   t.match(doc.openapi, /^3\./)
   t.same(doc.components.securitySchemes.bearerAuth, { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
 

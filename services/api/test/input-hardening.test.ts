@@ -12,7 +12,9 @@ type Line = Record<string, unknown> & { msg?: string; level?: number }
 interface Log { lines: Line[]; text: () => string }
 
 /** An api whose log lines (production options, redaction included) are kept in memory. */
-async function withLog(t: Parameters<typeof buildTestApp>[0]): Promise<TestApp & { log: Log; admin: Awaited<ReturnType<typeof createTestUser>> }> {
+async function withLog(
+  t: Parameters<typeof buildTestApp>[0]
+): Promise<TestApp & { log: Log; admin: Awaited<ReturnType<typeof createTestUser>> }> {
   const log: Log = { lines: [], text: () => log.lines.map((l) => JSON.stringify(l)).join('\n') }
   const logStream = new Writable({
     write(chunk: Buffer, _encoding, done) {

@@ -83,7 +83,8 @@ t.test('a tampered local license is refused: the next valid one applies, else LI
   t.equal(fallback.licenseType.name, 'Developer', 'the Developer floor applies')
   t.equal(fallback.webrtcMaxUsers, 1)
   const list = (await get(testApp.app, '/api/licenses/', admin.headers)).json() as Array<{ id: string; signatureValid: boolean; inForce: boolean }>
-  t.same(list.find((l) => l.id === generated.json().id), { ...list.find((l) => l.id === generated.json().id), signatureValid: false, inForce: false })
+  const listed = list.find((l) => l.id === generated.json().id)
+  t.same(listed, { ...listed, signatureValid: false, inForce: false })
 
   await testApp.db.updateTable('serverLicenses').set({ features: JSON.stringify({ calls: true }) }).where('tenantId', '=', tenant.id).where('id', '!=', generated.json().id).execute()
   await invalidateLicenseCache(testApp.app.licensing, tenant.id) // the cached copies, Redis' and the node's

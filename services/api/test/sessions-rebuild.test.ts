@@ -16,7 +16,9 @@ async function twoNodesOnOwnRedis(t: Parameters<typeof buildTestApp>[0]) {
   t.teardown(() => redis.quit())
   const clock = testClock()
   const nodeA = await buildTestApp(t, { redisUrl: server.url, now: clock.now })
-  const nodeB = await buildTestApp(t, { redisUrl: server.url, databaseUrl: nodeA.databaseUrl, redisPrefix: nodeA.redisPrefix, now: clock.now })
+  const nodeB = await buildTestApp(t, {
+    redisUrl: server.url, databaseUrl: nodeA.databaseUrl, redisPrefix: nodeA.redisPrefix, now: clock.now,
+  })
   return { redis, clock, nodes: [nodeA, nodeB] as const }
 }
 

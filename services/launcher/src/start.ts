@@ -34,9 +34,9 @@ async function stop(code: number): Promise<never> {
   }
   process.exit(code)
 }
-process.on('SIGINT', () => void stop(0))
-process.on('SIGTERM', () => void stop(0))
-process.on('SIGHUP', () => void stop(0))
+process.on('SIGINT', () => { void stop(0) })
+process.on('SIGTERM', () => { void stop(0) })
+process.on('SIGHUP', () => { void stop(0) })
 
 /** Every ancestor (tsx, npm's shell, npm, whatever started npm), pid 1 excluded. */
 function ancestors(): number[] {
@@ -67,6 +67,7 @@ setInterval(() => {
 for (const child of children) child.once('exit', (code) => { if (!stopping) { log.error({ code }, 'a child process stopped; stopping everything'); void stop(1) } })
 
 const url = `http://localhost:${config.port}`
+// eslint-disable-next-line no-unmodified-loop-condition -- a signal or a child's exit sets it while we wait
 for (let i = 0; i < 300 && !stopping; i++) {
   const ready = await fetch(`${url}/ready`).then((r) => r.ok, () => false)
   if (ready) break

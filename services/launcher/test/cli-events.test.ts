@@ -19,7 +19,8 @@ t.test('events: the history page, --follow prints live events, sync goes through
   t.same(page.json.events.map((e: { id: string }) => e.id), [first.id])
   t.equal(page.json.next, first.id)
   const rest = await cliJson(url, ['events', '--tenant', tenantId, '--after', first.id])
-  t.same(rest.json, { events: [{ id: second.id, type: second.type, tenantId, timestamp: second.timestamp, data: second.data }], next: null })
+  const expected = { id: second.id, type: second.type, tenantId, timestamp: second.timestamp, data: second.data }
+  t.same(rest.json, { events: [expected], next: null })
   t.match((await cli(url, ['events', '--tenant', tenantId])).stdout, /usage_limit_exceeded/)
 
   const follower = spawn(TSX, [...CLI_ARGS, 'events', '--tenant', tenantId, '--after', first.id, '--follow', '--json'], {

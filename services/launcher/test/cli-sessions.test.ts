@@ -20,7 +20,8 @@ t.test('session list / end, stats and token against a live api node', async (t) 
   t.match((await cli(url, ['session', 'list', '--tenant', tenantId])).stdout, grant.sessionId)
 
   const stats = await cliJson(url, ['stats'])
-  t.match(stats.json.find((row: { tenantId: string }) => row.tenantId === tenantId), { activeSessions: 1, webrtcMaxUsers: 1, connections: 1 })
+  const row = stats.json.find((r: { tenantId: string }) => r.tenantId === tenantId)
+  t.match(row, { activeSessions: 1, webrtcMaxUsers: 1, connections: 1 })
   t.match((await cli(url, ['stats'])).stdout, /1\/1/)
 
   const ended = await cliJson(url, ['session', 'end', grant.sessionId, '--tenant', tenantId])

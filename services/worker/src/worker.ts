@@ -54,7 +54,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const bull = queueConnection(options.redisUrl, 'queue-worker')
   for (const connection of [redis, bull]) connection.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'))
 
-  const ctx: LicensingContext = { config: options.config, secrets: options.secrets, db, redis, keys, log, now: options.now ?? (() => new Date()) }
+  const ctx: LicensingContext = {
+    config: options.config, secrets: options.secrets, db, redis, keys, log, now: options.now ?? (() => new Date()),
+  }
   const server = options.config.licenseServer
   const client = server ? createLicenseServerClient({ ...options.licenseServer, url: server.url, apiKey: server.apiKey }) : undefined
   if (!client) log.info({ code: 'LOCAL_MODE' }, 'LICENSE_MGMT_API_URL is not set: no external sync, local licenses apply')

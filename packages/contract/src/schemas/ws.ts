@@ -23,7 +23,9 @@ const UsageData = Type.Object({
 
 /** `data` of each event type. */
 export const LicenseEventDataSchemas = {
-  license_expiring: Type.Object({ expiresAt: IsoDate, daysLeft: Type.Integer({ minimum: 0 }), licenseId: Type.Optional(Type.String()), ...Toast }),
+  license_expiring: Type.Object({
+    expiresAt: IsoDate, daysLeft: Type.Integer({ minimum: 0 }), licenseId: Type.Optional(Type.String()), ...Toast,
+  }),
   license_expired: Type.Object({
     expiredAt: IsoDate, licenseId: Type.Optional(Type.String()),
     // The license's expiry date when it was told: a renewal (a new date) that expires is told again.

@@ -54,7 +54,9 @@ export async function eventExists(db: Db, tenantId: string, id: string): Promise
 /** Once per license, per license and UTC day, or per license and expiry date (the date it had when told). */
 export type LicenseEventScope = 'ever' | 'day' | { licenseExpiresAt: string | null }
 
-export async function licenseEventSent(db: Db, tenantId: string, type: string, licenseId: string, scope: LicenseEventScope): Promise<boolean> {
+export async function licenseEventSent(
+  db: Db, tenantId: string, type: string, licenseId: string, scope: LicenseEventScope
+): Promise<boolean> {
   let seen = db.selectFrom('events').select('id').where('tenantId', '=', tenantId).where('type', '=', type)
     .where(sql<string>`data->>'licenseId'`, '=', licenseId)
   if (scope === 'day') seen = seen.where(sql<string>`(created_at at time zone 'UTC')::date`, '=', sql<string>`(now() at time zone 'UTC')::date`)

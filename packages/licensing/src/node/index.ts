@@ -21,7 +21,9 @@ export const NODE_LICENSE_TTL_MS = 60_000
 export function createNodeState(ctx: Pick<LicensingContext, 'db' | 'log' | 'now'> & { config: Pick<Config, 'sessionHeartbeatSec'> }): NodeState {
   return {
     licenses: new NodeLicenseCache(NODE_LICENSE_TTL_MS, () => ctx.now().getTime()),
-    lastSeen: new LastSeenWriter(ctx, { flushEveryMs: Math.max(100, Math.floor(ctx.config.sessionHeartbeatSec * 1000 / 3)), maxSessions: LAST_SEEN_MAX_SESSIONS }),
+    lastSeen: new LastSeenWriter(ctx, {
+      flushEveryMs: Math.max(100, Math.floor(ctx.config.sessionHeartbeatSec * 1000 / 3)), maxSessions: LAST_SEEN_MAX_SESSIONS,
+    }),
   }
 }
 

@@ -14,7 +14,8 @@ export async function sessionCount(ctx: LicensingContext, tenantId: string): Pro
   const { activeSessions, lapsed } = await countLive(ctx, tenantId, summary.id)
   await finishLapsed(ctx, lapsed)
   const max = summary.webrtcMaxUsers
-  return { activeSessions, webrtcMaxUsers: max, available: Math.max(0, max - activeSessions), usagePercent: usagePercent(activeSessions, max) }
+  const available = Math.max(0, max - activeSessions)
+  return { activeSessions, webrtcMaxUsers: max, available, usagePercent: usagePercent(activeSessions, max) }
 }
 
 /** active-sessions (admin): the seats that count against the license in force, oldest first. */
@@ -40,7 +41,10 @@ export async function licenseSeats(ctx: LicensingContext, tenantId: string, lice
   const license = await tenantLicense(ctx, tenantId, licenseId)
   const { activeSessions, lapsed } = await countLive(ctx, tenantId, license.id)
   await finishLapsed(ctx, lapsed)
-  return { licenseId: license.id, maxUsers: license.maxUsers, webrtcAllocation: license.webrtcAllocation, webrtcMaxUsers: allocationInForce(license), activeSessions }
+  return {
+    licenseId: license.id, maxUsers: license.maxUsers, webrtcAllocation: license.webrtcAllocation,
+    webrtcMaxUsers: allocationInForce(license), activeSessions,
+  }
 }
 
 /**
@@ -48,12 +52,15 @@ export async function licenseSeats(ctx: LicensingContext, tenantId: string, lice
  * and the license server's. Lowering it below the live count keeps the live seats, refuses new
  * ones and reports usage_limit_exceeded.
  */
-export async function setAllocation(ctx: LicensingContext, tenantId: string, licenseId: string, webrtcMaxUsers: number): Promise<AllocationResult> {
+export async function setAllocation(
+  ctx: LicensingContext, tenantId: string, licenseId: string, webrtcMaxUsers: number
+): Promise<AllocationResult> {
   const license = await tenantLicense(ctx, tenantId, licenseId)
   if (webrtcMaxUsers > license.maxUsers) {
     throw new AppError('VALIDATION_ERROR', `body.webrtcMaxUsers must be at most the license's max_users (${license.maxUsers})`)
   }
-  const updated = (await withLicenseChangeEvents(ctx, tenantId, () => updateLicense(ctx.db, tenantId, licenseId, { webrtcAllocation: webrtcMaxUsers })))!
+  const update = () => updateLicense(ctx.db, tenantId, licenseId, { webrtcAllocation: webrtcMaxUsers })
+  const updated = (await withLicenseChangeEvents(ctx, tenantId, update))!
   const seats = await licenseSeats(ctx, tenantId, updated.id)
   ctx.log.info({ tenantId, licenseId, webrtcAllocation: webrtcMaxUsers, webrtcMaxUsers: seats.webrtcMaxUsers, code: 'ALLOCATION_SET' }, 'WebRTC allocation set')
   await noticeAllocation(ctx, tenantId, seats.activeSessions, seats.webrtcMaxUsers)
@@ -77,7 +84,9 @@ export async function licenseUsers(ctx: LicensingContext, tenantId: string, lice
 }
 
 /** Turns a user's WebRTC access on or off; off ends their live session (revoked, told to their device). */
-export async function setUserWebrtcAccess(ctx: LicensingContext, tenantId: string, licenseId: string, userId: string, enabled: boolean): Promise<LicenseUser> {
+export async function setUserWebrtcAccess(
+  ctx: LicensingContext, tenantId: string, licenseId: string, userId: string, enabled: boolean
+): Promise<LicenseUser> {
   const license = await tenantLicense(ctx, tenantId, licenseId)
   if (!await findUser(ctx.db, tenantId, userId)) throw new AppError('NOT_FOUND', 'User not found')
   const user = (await setUserWebrtc(ctx.db, tenantId, userId, enabled))!

@@ -29,7 +29,9 @@ export interface AdmissionRequest {
  * back, another device refused (or, with force, moved), the allocation enforced. Postgres records
  * the outcome afterwards.
  */
-export async function createSession(ctx: LicensingContext, caller: { id: string; tenantId: string }, request: AdmissionRequest): Promise<SessionGrant> {
+export async function createSession(
+  ctx: LicensingContext, caller: { id: string; tenantId: string }, request: AdmissionRequest
+): Promise<SessionGrant> {
   const { tenantId, id: userId } = caller
   let access
   try {

@@ -31,7 +31,9 @@ async function release(ctx: LicensingContext, sessions: Pick<ClientSession, 'id'
     group.ids.push(s.id)
     byLicense.set(s.licenseId, group)
   }
-  for (const { tenantId, licenseId, ids } of byLicense.values()) await releaseSeats(ctx.redis, seatsOf(ctx, tenantId, licenseId), leaseMs(ctx), ids)
+  for (const { tenantId, licenseId, ids } of byLicense.values()) {
+    await releaseSeats(ctx.redis, seatsOf(ctx, tenantId, licenseId), leaseMs(ctx), ids)
+  }
 }
 
 /**
@@ -56,7 +58,9 @@ export async function finishLapsed(ctx: LicensingContext, sessionIds: string[]):
 }
 
 /** end-session: the session's own user (logout) or an admin of its tenant (revoked); ending twice is fine. */
-export async function endSession(ctx: LicensingContext, caller: { id: string; tenantId: string; role: string }, sessionId: string): Promise<void> {
+export async function endSession(
+  ctx: LicensingContext, caller: { id: string; tenantId: string; role: string }, sessionId: string
+): Promise<void> {
   const session = await findSession(ctx.db, caller.tenantId, sessionId)
   if (!session || (session.userId !== caller.id && caller.role !== 'admin')) throw new AppError('SESSION_NOT_FOUND')
   if (session.endedAt) return

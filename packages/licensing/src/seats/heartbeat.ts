@@ -25,7 +25,9 @@ const SEATED = new Set(['extended', 'moved', 'restored'])
  * license or access that stopped passing the checks, a session ended elsewhere) takes the full
  * path through Postgres, which ends what must end and puts back what Postgres holds live.
  */
-export async function validateSession(ctx: LicensingContext, caller: { id: string; tenantId: string }, sessionId: string): Promise<Validation> {
+export async function validateSession(
+  ctx: LicensingContext, caller: { id: string; tenantId: string }, sessionId: string
+): Promise<Validation> {
   return (ctx.node && await heartbeatFromRedis(ctx, caller, sessionId)) || validateFromPostgres(ctx, caller, sessionId)
 }
 
@@ -42,7 +44,9 @@ function notFound(ctx: LicensingContext, tenantId: string, userId: string, sessi
  * Every way a seat stops being valid (end, force, revoke, an access switched off, a lowered
  * allocation ending seats, a lapse) removes it from Redis first, so a seat found here is live.
  */
-async function heartbeatFromRedis(ctx: LicensingContext, caller: { id: string; tenantId: string }, sessionId: string): Promise<Validation | undefined> {
+async function heartbeatFromRedis(
+  ctx: LicensingContext, caller: { id: string; tenantId: string }, sessionId: string
+): Promise<Validation | undefined> {
   const { tenantId, id: userId } = caller
   const node = ctx.node!
   let license: LicenseSummary
@@ -67,7 +71,10 @@ async function heartbeatFromRedis(ctx: LicensingContext, caller: { id: string; t
   // A full buffer writes this heartbeat at once instead; an ended session then takes the full path.
   if (!node.lastSeen.record(sessionId, now) && !await touchSession(ctx.db, sessionId, now)) return undefined
   logValid(ctx, { tenantId, userId, sessionId, seat: result.status, activeSessions: result.activeSessions })
-  return { valid: true, expiresAt: new Date(expiry).toISOString(), license, activeSessions: result.activeSessions, webrtcMaxUsers: license.webrtcMaxUsers }
+  return {
+    valid: true, expiresAt: new Date(expiry).toISOString(), license,
+    activeSessions: result.activeSessions, webrtcMaxUsers: license.webrtcMaxUsers,
+  }
 }
 
 /**
@@ -75,7 +82,9 @@ async function heartbeatFromRedis(ctx: LicensingContext, caller: { id: string; t
  * heartbeat in Postgres at once. A seat Redis lost (flush, restart, a license change) is put back
  * when Postgres holds the session live; everything else answers valid: false.
  */
-async function validateFromPostgres(ctx: LicensingContext, caller: { id: string; tenantId: string }, sessionId: string): Promise<Validation> {
+async function validateFromPostgres(
+  ctx: LicensingContext, caller: { id: string; tenantId: string }, sessionId: string
+): Promise<Validation> {
   const { tenantId, id: userId } = caller
   // This node's buffered heartbeats first, so Postgres' account of what is live is current.
   await ctx.node?.lastSeen.flush()
@@ -122,7 +131,10 @@ async function validateFromPostgres(ctx: LicensingContext, caller: { id: string;
 
   if (!recorded) return seatLost(ctx, session, result)
   logValid(ctx, { tenantId, userId, sessionId, seat: result.status, activeSessions: result.activeSessions })
-  return { valid: true, expiresAt: new Date(expiry).toISOString(), license, activeSessions: result.activeSessions, webrtcMaxUsers: license.webrtcMaxUsers }
+  return {
+    valid: true, expiresAt: new Date(expiry).toISOString(), license,
+    activeSessions: result.activeSessions, webrtcMaxUsers: license.webrtcMaxUsers,
+  }
 }
 
 /** The seat is gone: record why in Postgres (if nobody has) and free whatever is left of it. */

@@ -50,7 +50,9 @@ export async function withSeats<T extends { status: string }>(
 }
 
 /** Live seat count of a license (lapsed seats dropped first); returns the lapsed ones for the caller to end. */
-export async function countLive(ctx: LicensingContext, tenantId: string, licenseId: string): Promise<{ activeSessions: number; lapsed: string[] }> {
+export async function countLive(
+  ctx: LicensingContext, tenantId: string, licenseId: string
+): Promise<{ activeSessions: number; lapsed: string[] }> {
   const keys = seatsOf(ctx, tenantId, licenseId)
   const result = await withSeats(ctx, tenantId, licenseId, async () => {
     const counted = await countSeats(ctx.redis, keys, ctx.now().getTime())
@@ -59,7 +61,9 @@ export async function countLive(ctx: LicensingContext, tenantId: string, license
   return { activeSessions: result.activeSessions, lapsed: result.lapsed }
 }
 
-export async function liveSeats(ctx: LicensingContext, tenantId: string, licenseId: string): Promise<{ seats: LiveSeat[]; lapsed: string[] }> {
+export async function liveSeats(
+  ctx: LicensingContext, tenantId: string, licenseId: string
+): Promise<{ seats: LiveSeat[]; lapsed: string[] }> {
   const { lapsed } = await countLive(ctx, tenantId, licenseId)
   return { seats: await listSeats(ctx.redis, seatsOf(ctx, tenantId, licenseId), ctx.now().getTime()), lapsed }
 }

@@ -10,7 +10,9 @@ import { countLive } from './store.js'
 export const EXCEEDED_NOTICE_SEC = 60
 
 /** usage_limit_warning when an admission carries the count across 80% upward. */
-export async function noticeAdmission(ctx: LicensingContext, tenantId: string, activeSessions: number, webrtcMaxUsers: number): Promise<void> {
+export async function noticeAdmission(
+  ctx: LicensingContext, tenantId: string, activeSessions: number, webrtcMaxUsers: number
+): Promise<void> {
   if (usageLevel(activeSessions, webrtcMaxUsers) !== 'usage_limit_warning') return
   if (usageLevel(activeSessions - 1, webrtcMaxUsers) === 'usage_limit_warning') return
   await publishEvent(ctx, tenantId, usageEvent('usage_limit_warning', activeSessions, webrtcMaxUsers))
@@ -21,7 +23,9 @@ export async function noticeAdmission(ctx: LicensingContext, tenantId: string, a
  * Redis cannot say whether a notice went out, one is sent (a lost notice is worse than a second
  * one), and the fault is logged.
  */
-export async function noticeRefusal(ctx: LicensingContext, tenantId: string, licenseId: string, activeSessions: number, webrtcMaxUsers: number): Promise<void> {
+export async function noticeRefusal(
+  ctx: LicensingContext, tenantId: string, licenseId: string, activeSessions: number, webrtcMaxUsers: number
+): Promise<void> {
   const first = await claimUsageNotice(ctx.redis, ctx.keys, tenantId, licenseId, 'exceeded', EXCEEDED_NOTICE_SEC).catch((err: unknown) => {
     ctx.log.warn({ err, tenantId, licenseId }, 'usage notice throttle unavailable (Redis): notifying without it')
     return true
@@ -31,7 +35,9 @@ export async function noticeRefusal(ctx: LicensingContext, tenantId: string, lic
 }
 
 /** usage_limit_exceeded when an admin lowers the allocation below the live count (not throttled: an admin did it). */
-export async function noticeAllocation(ctx: LicensingContext, tenantId: string, activeSessions: number, webrtcMaxUsers: number): Promise<void> {
+export async function noticeAllocation(
+  ctx: LicensingContext, tenantId: string, activeSessions: number, webrtcMaxUsers: number
+): Promise<void> {
   if (activeSessions <= webrtcMaxUsers) return
   await publishEvent(ctx, tenantId, usageEvent('usage_limit_exceeded', activeSessions, webrtcMaxUsers))
 }
@@ -41,7 +47,9 @@ export async function noticeAllocation(ctx: LicensingContext, tenantId: string, 
  * server's allocation, a hand-over to a smaller license) leaves more live seats than it allows.
  * The live seats are kept; new ones are refused until enough end.
  */
-export async function noticeShrink(ctx: LicensingContext, tenantId: string, before: LicenseSummary | undefined, after: LicenseSummary): Promise<boolean> {
+export async function noticeShrink(
+  ctx: LicensingContext, tenantId: string, before: LicenseSummary | undefined, after: LicenseSummary
+): Promise<boolean> {
   if (!before || after.webrtcMaxUsers >= before.webrtcMaxUsers) return false
   const { activeSessions, lapsed } = await countLive(ctx, tenantId, after.id)
   await finishLapsed(ctx, lapsed)

@@ -143,7 +143,8 @@ export interface LiveSeat {
 /** Replaces the seats from Postgres unless another node already did; `seats` oldest first. */
 export async function rebuildSeats(redis: RedisClient, keys: SeatKeys, now: number, seats: LiveSeat[]): Promise<{ rebuilt: boolean; activeSessions: number }> {
   const args = seats.flatMap((seat) => [seat.sessionId, seat.userId, seat.deviceId, seat.expiry])
-  const [rebuilt, activeSessions] = await commands(redis).seatRebuild(keys.seats, keys.owners, keys.users, keys.loaded, keys.released, now, ...args)
+  const [rebuilt, activeSessions] = await commands(redis)
+    .seatRebuild(keys.seats, keys.owners, keys.users, keys.loaded, keys.released, now, ...args)
   return { rebuilt: num(rebuilt) === 1, activeSessions: num(activeSessions) }
 }
 

@@ -80,8 +80,8 @@ export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoExcep
 }
 
 /** Errors Fastify meets before routing (a URL it cannot decode, a parameter over its length). */
-export function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  return handleError(err, request, reply)
+export function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  handleError(err, request, reply)
 }
 
 /** One root error handler: every error leaves in the contract's shape; 5xx causes are logged, never sent. */

@@ -6,7 +6,11 @@ import type { TestApp } from '../../../../test/helpers/app.js'
 type Headers = { authorization: string }
 
 /** Gives the default tenant (or `tenantId`) a signed Enterprise license with `seats` WebRTC seats; it becomes the license in force. */
-export async function licenseWithSeats(testApp: TestApp, seats: number, options: { tenantId?: string; fingerprint?: string; licenseTypeId?: number; expiresAt?: Date | null } = {}): Promise<ServerLicense> {
+export async function licenseWithSeats(
+  testApp: TestApp,
+  seats: number,
+  options: { tenantId?: string; fingerprint?: string; licenseTypeId?: number; expiresAt?: Date | null } = {}
+): Promise<ServerLicense> {
   const tenantId = options.tenantId ?? testApp.defaults.tenant.id
   const license = await issueLocalLicense(testApp.db, testApp.secrets.licensePrivateKey, {
     tenantId, organizationName: 'Seat Co', serverFingerprint: options.fingerprint ?? testApp.defaults.tenant.fingerprint,

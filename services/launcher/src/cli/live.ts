@@ -29,7 +29,8 @@ export async function runSync(cli: CliContext, timeoutMs: number): Promise<SyncO
 }
 
 // The addressee of a session_ended routes it; it is not part of the message.
-const message = ({ id, type, tenantId, timestamp, data }: PublishedEvent) => ({ id, type, tenantId, timestamp, data }) as LicenseEventMessage
+const message = ({ id, type, tenantId, timestamp, data }: PublishedEvent) =>
+  ({ id, type, tenantId, timestamp, data }) as LicenseEventMessage
 
 /**
  * Prints the tenant's events after `after` from Postgres, then its live events from Redis until
@@ -37,7 +38,8 @@ const message = ({ id, type, tenantId, timestamp, data }: PublishedEvent) => ({ 
  * and each event is printed once.
  */
 export async function followEvents(
-  cli: CliContext, ctx: LicensingContext, tenantId: string, query: { after?: string; type?: string }, print: (event: LicenseEventMessage) => void
+  cli: CliContext, ctx: LicensingContext, tenantId: string, query: { after?: string; type?: string },
+  print: (event: LicenseEventMessage) => void
 ): Promise<void> {
   const seen = new Set<string>()
   let buffered: LicenseEventMessage[] | undefined = []

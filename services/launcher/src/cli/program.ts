@@ -21,7 +21,9 @@ const eventRow = (e: LicenseEventMessage) => ({ ...e, message: e.data.message })
 const EVENT_COLUMNS: Array<[string, (e: ReturnType<typeof eventRow>) => unknown]> = [
   ['id', (e) => e.id], ['time', (e) => e.timestamp], ['type', (e) => e.type], ['message', (e) => e.message],
 ]
-const tenantFields = (t: Tenant) => ({ id: t.id, name: t.name, fingerprint: t.fingerprint, isDefault: t.isDefault, createdAt: t.createdAt.toISOString() })
+const tenantFields = (t: Tenant) => ({
+  id: t.id, name: t.name, fingerprint: t.fingerprint, isDefault: t.isDefault, createdAt: t.createdAt.toISOString(),
+})
 
 async function userOf(db: Db, tenant: Tenant, email: string): Promise<User> {
   const user = await findUserByEmail(db, email)
@@ -180,14 +182,20 @@ export function buildProgram(cli: CliContext, out: (json: boolean) => Printer): 
   command(program, 'stats', 'per tenant: live seats of the allocation in force and open WebSocket connections (every api node)')
     .action(async (opts: { json?: boolean }) => {
       const ctx = await cli.licensing('read')
-      const rows: Array<{ tenantId: string; name: string; activeSessions: number; webrtcMaxUsers: number; usagePercent: number; connections: number }> = []
+      type Row = {
+        tenantId: string; name: string; activeSessions: number; webrtcMaxUsers: number; usagePercent: number; connections: number
+      }
+      const rows: Row[] = []
       for (const t of await listTenants(ctx.db)) {
         const seats = await sessionCount(ctx, t.id).catch((err: unknown) => {
           if (err instanceof AppError) return undefined
           throw err
         })
         const sockets = await tenantConnections(ctx.redis, ctx.keys, t.id)
-        rows.push({ tenantId: t.id, name: t.name, activeSessions: seats?.activeSessions ?? 0, webrtcMaxUsers: seats?.webrtcMaxUsers ?? 0, usagePercent: seats?.usagePercent ?? 0, connections: sockets })
+        rows.push({
+          tenantId: t.id, name: t.name, activeSessions: seats?.activeSessions ?? 0, webrtcMaxUsers: seats?.webrtcMaxUsers ?? 0,
+          usagePercent: seats?.usagePercent ?? 0, connections: sockets,
+        })
       }
       out(Boolean(opts.json)).result(rows, () => table(rows, [
         ['tenant', (r) => r.tenantId], ['name', (r) => r.name], ['seats', (r) => `${r.activeSessions}/${r.webrtcMaxUsers}`], ['usage', (r) => `${r.usagePercent}%`], ['sockets', (r) => r.connections],
@@ -229,7 +237,8 @@ export function buildProgram(cli: CliContext, out: (json: boolean) => Printer): 
       const target = await userOf(ctx.db, tenant, opts.email)
       const minted = signAccessToken(ctx.secrets.jwtSecret, target, opts.ttl)
       cli.log.info({ tenantId: tenant.id, userId: target.id, role: target.role, expiresAt: minted.expiresAt }, 'token minted')
-      out(Boolean(opts.json)).result({ token: minted.token, expiresAt: minted.expiresAt, userId: target.id, tenantId: tenant.id, role: target.role }, () => minted.token)
+      const result = { token: minted.token, expiresAt: minted.expiresAt, userId: target.id, tenantId: tenant.id, role: target.role }
+      out(Boolean(opts.json)).result(result, () => minted.token)
     })
 
   return program

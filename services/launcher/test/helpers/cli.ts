@@ -32,7 +32,9 @@ export function cli(databaseUrl: string, args: string[], env: NodeJS.ProcessEnv 
 }
 
 /** Runs a command with --json and parses its stdout, which must be exactly one JSON document. */
-export async function cliJson(databaseUrl: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stderr: string; json: any }> {
+export async function cliJson(
+  databaseUrl: string, args: string[], env: NodeJS.ProcessEnv = {}
+): Promise<{ code: number; stderr: string; json: any }> {
   const res = await cli(databaseUrl, [...args, '--json'], env)
   let json: unknown
   try {

@@ -109,7 +109,9 @@ function scheduleExpiry(app: FastifyInstance, hub: WsHub, client: Client, token:
   arm()
 }
 
-async function replay(ctx: LicensingContext, hub: WsHub, options: WsHubOptions, client: Client, lastEventId: string, request: FastifyRequest): Promise<void> {
+async function replay(
+  ctx: LicensingContext, hub: WsHub, options: WsHubOptions, client: Client, lastEventId: string, request: FastifyRequest
+): Promise<void> {
   let result: Replay
   try {
     result = await missedEvents(ctx, client.user.tenantId, lastEventId, options.maxReplayEvents)

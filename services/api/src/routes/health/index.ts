@@ -4,7 +4,7 @@ import { pingDb } from '@license-hub/db'
 import { pingRedis } from '@license-hub/redis'
 
 const withTimeout = <T>(work: Promise<T>, ms: number) =>
-  Promise.race([work, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())])
+  Promise.race([work, new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())])
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/health', { schema: { tags: ['health'], summary: 'The process is up', response: { 200: Health } } },

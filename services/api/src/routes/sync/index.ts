@@ -51,7 +51,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       throw new AppError('BAD_GATEWAY', `The external license server could not be reached (${outcome.error?.message ?? 'unknown cause'}); ${inForce}`)
     }
     request.log.info({ tenantId, userId, code: 'SYNC_OK', status: outcome.status, changed: outcome.changed }, 'sync done')
-    return { source, licensesSynced: outcome.licensesSynced, changed: outcome.changed, durationMs: outcome.durationMs, status: outcome.status }
+    const { licensesSynced, changed, durationMs, status } = outcome
+    return { source, licensesSynced, changed, durationMs, status }
   })
 }
 
