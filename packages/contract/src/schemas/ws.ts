@@ -86,8 +86,6 @@ export type ResyncMessage = Static<typeof ResyncMessage>
 export const ServerMessage = Type.Union([LicenseEventMessage, PongMessage, ResyncMessage])
 export type ServerMessage = LicenseEventMessage | PongMessage | ResyncMessage
 
-/** The only message a client sends. */
-export const ClientPing = Type.Object({ type: Type.Literal('ping') })
-export type ClientPing = Static<typeof ClientPing>
-export const ClientMessage = ClientPing
-export type ClientMessage = ClientPing
+/** The only message a client sends: a ping. */
+export const ClientMessage = Type.Object({ type: Type.Literal('ping') })
+export type ClientMessage = Static<typeof ClientMessage>
