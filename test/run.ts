@@ -1,8 +1,9 @@
 /**
- * `npm test`: starts one real Postgres and one real redis-server on free ports in a temporary
- * folder, migrates a template database that each test file clones, type-checks sources, tests and
- * benchmarks meanwhile, runs tap, stops the servers (also when tests fail or the run is
- * interrupted) and ends with one line `N passed, N failed` (a failed type check counts as one).
+ * `npm test`: lints first (ESLint, then knip: `npm run lint`), then starts one real Postgres and
+ * one real redis-server on free ports in a temporary folder, migrates a template database that
+ * each test file clones, type-checks sources, tests and benchmarks meanwhile, runs tap, stops the
+ * servers (also when tests fail or the run is interrupted) and ends with one line
+ * `N passed, N failed` (a failed lint counts as one failure, and so does a failed type check).
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
@@ -54,19 +55,30 @@ async function createTemplate(postgres: RunningPostgres): Promise<void> {
   await db.destroy()
 }
 
-/** Type errors in tests and benchmarks are caught here, since tsx only strips types. */
-function typecheck(): Promise<boolean> {
+/** Runs one check beside the tests; its output is shown only when it fails. */
+function check(name: string, bin: string, args: string[]): Promise<boolean> {
   return new Promise((resolve) => {
-    const tsc = join(process.cwd(), 'node_modules', '.bin', 'tsc')
-    const child = spawn(tsc, ['-p', 'tsconfig.test.json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(join(process.cwd(), 'node_modules', '.bin', bin), args, { stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
     child.stdout.on('data', (d: Buffer) => { output += d.toString() })
     child.stderr.on('data', (d: Buffer) => { output += d.toString() })
+    child.on('error', (err) => { output += String(err) })
     child.on('close', (code) => {
-      if (code !== 0) console.log(`\nType check failed (tsc -p tsconfig.test.json):\n${output}`)
+      if (code !== 0) console.log(`\n${name} failed (${bin} ${args.join(' ')}):\n${output}`)
       resolve(code === 0)
     })
   })
+}
+
+/** Type errors in tests and benchmarks are caught here, since tsx only strips types. */
+const typecheck = () => check('Type check', 'tsc', ['-p', 'tsconfig.test.json'])
+
+/** What `npm run lint` runs: ESLint (style and promise rules), then knip (unused files, exports, dependencies). */
+async function lint(): Promise<boolean> {
+  const eslint = await check('Lint', 'eslint', ['.'])
+  const knip = await check('Lint', 'knip', [])
+  console.log(eslint && knip ? 'Lint: ESLint and knip clean' : 'Lint failed: it counts as one failure')
+  return eslint && knip
 }
 
 function runTap(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; summary?: Record<string, number> }> {
@@ -108,6 +120,12 @@ function printChaosReport(dir: string): void {
 
 async function main(): Promise<number> {
   ensureTapBuilt()
+  // The whole run lints, before the servers and tap start (on two cores, type-aware linting beside
+  // the tests would slow both); a run of named files or of the fault suite leaves it to `npm run lint`.
+  const args = process.argv.slice(2)
+  const partial = args.includes('--chaos') || args.some((a) => a.endsWith('.ts'))
+  if (partial) console.log('Lint skipped for a partial run (npm run lint runs it)')
+  const lintErrors = (partial || (await lint())) ? 0 : 1
   const typed = typecheck()
   const dir = mkdtempSync(join(tmpdir(), 'license-hub-test-'))
   chmodSync(dir, 0o755) // Postgres runs as the postgres user when we are root
@@ -129,14 +147,14 @@ async function main(): Promise<number> {
     await createTemplate(postgres)
     const urls = { postgres: postgres.url(), redis: redis.url }
     const env = { ...process.env, LH_TEST_POSTGRES_URL: urls.postgres, LH_TEST_REDIS_URL: urls.redis, LH_TEST_TMP: dir }
-    const { code, summary } = await runTap(tapArguments(process.argv.slice(2)), env)
+    const { code, summary } = await runTap(tapArguments(args), env)
     printChaosReport(dir)
-    const typeErrors = (await typed) ? 0 : 1
+    const checkErrors = lintErrors + ((await typed) ? 0 : 1)
     if (!summary) {
-      console.log(`0 passed, ${1 + typeErrors} failed`)
+      console.log(`0 passed, ${1 + checkErrors} failed`)
       return code || 1
     }
-    const failed = (summary.fail ?? 0) + typeErrors
+    const failed = (summary.fail ?? 0) + checkErrors
     const skipped = (summary.skip ?? 0) + (summary.todo ?? 0)
     console.log(`${summary.pass ?? 0} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
     return failed ? 1 : code
