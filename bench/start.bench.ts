@@ -28,7 +28,7 @@ async function startTime(file: string, path: string, env: NodeJS.ProcessEnv): Pr
   try {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`${file} exited with ${child.exitCode}`)
-      const ok = await fetch(`http://127.0.0.1:${port}${path}`).then((r) => r.status === 200, () => false)
+      const ok = await fetch(`http://127.0.0.1:${port}${path}`).then((r) => r.status === 200, () => false) // not listening yet
       if (ok) return performance.now() - started
       if (performance.now() - started > 60_000) throw new Error(`${file} not ready within 60 s`)
       await sleep(5)

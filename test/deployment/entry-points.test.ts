@@ -33,7 +33,7 @@ function start(t: Teardown, command: string[], env: NodeJS.ProcessEnv): Started 
 
 async function until(what: string, check: () => Promise<boolean>, started: Started[], timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
-  while (!(await check().catch(() => false))) {
+  while (!(await check().catch(() => false))) { // not answering yet is what we wait through
     const dead = started.find((s) => s.child.exitCode !== null)
     if (dead || Date.now() > deadline) {
       throw new Error(`${what} did not happen:\n${started.map((s) => s.output()).join('\n---\n')}`)

@@ -33,7 +33,7 @@ t.test('SIGTERM to an api process closes its WebSocket clients with 1001 and the
   t.teardown(() => { child.kill('SIGKILL') })
 
   const deadline = Date.now() + 60_000
-  while (!(await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.ok, () => false))) {
+  while (!(await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.ok, () => false))) { // not listening yet: asked again
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`api did not become ready:\n${output}`)
     await new Promise((resolve) => setTimeout(resolve, 200))
   }

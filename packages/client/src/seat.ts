@@ -106,6 +106,7 @@ export class SeatKeeper {
     const seat = this.seat
     await this.forget()
     this.setState({ state: 'idle' })
+    // Best effort: a seat whose end is not heard lapses on the server with its lease.
     if (seat) await this.options.rest.endSession(seat.sessionId).catch(() => {})
   }
 
@@ -149,6 +150,7 @@ export class SeatKeeper {
 
   private async forget(): Promise<void> {
     this.seat = undefined
+    // A store that cannot forget leaves a stale seat, which the next start validates and drops.
     await this.options.store?.remove(SEAT_KEY).catch(() => {})
   }
 
@@ -163,6 +165,7 @@ export class SeatKeeper {
       if (epoch !== this.epoch) return
       this.failures = 0
       this.seat = { sessionId: grant.sessionId, heartbeatIntervalSec: grant.heartbeatIntervalSec }
+      // A store that cannot write costs only the resume after a restart: the seat itself is held.
       await this.options.store?.set(SEAT_KEY, this.seat).catch(() => {})
       this.setState({ state: 'active', sessionId: grant.sessionId, expiresAt: grant.expiresAt, activeSessions: grant.activeSessions, webrtcMaxUsers: grant.webrtcMaxUsers })
       this.scheduleHeartbeat(epoch)

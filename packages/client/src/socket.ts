@@ -168,6 +168,7 @@ export class LicenseSocket {
   private open(): void {
     const generation = ++this.generation
     this.setState({ state: 'connecting', attempt: this.attempt })
+    // A store, getToken or WebSocket that throws is a drop like any other (token_error), retried with back-off.
     void this.start(generation).catch(() => {
       if (generation === this.generation) this.dropped(generation, undefined, 'token_error')
     })
@@ -229,6 +230,7 @@ export class LicenseSocket {
       return
     }
     this.cursor = message.id
+    // A cursor not stored costs only a longer replay (or a resync) after a restart.
     this.options.store?.set(CURSOR_KEY, message.id).catch(() => {})
     this.options.onEvent?.(message)
     if (message.type.startsWith('license_') || message.type.startsWith('module_')) this.reload()

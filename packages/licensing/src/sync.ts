@@ -20,7 +20,7 @@ interface Fetched {
 
 async function fetchAll(ctx: LicensingContext, client: LicenseServerClient, fingerprints: Set<string>): Promise<Fetched> {
   const typesCall = client.fetchLicenseTypes().catch((err: unknown) => {
-    ctx.log.warn({ cause: err instanceof Error ? err.message : String(err), code: 'SYNC_TYPES_FAILED' }, 'license types not synced: keeping the ones we have')
+    ctx.log.warn({ err, code: 'SYNC_TYPES_FAILED' }, 'license types not synced: keeping the ones we have')
     return [] as ExternalLicenseType[]
   })
   const answer = await client.fetchLicenses()
@@ -29,7 +29,7 @@ async function fetchAll(ctx: LicensingContext, client: LicenseServerClient, fing
     const ours = answer.licenses.filter((l) => fingerprints.has(l.server_fingerprint))
     await Promise.all(ours.map(async (license) => {
       const allocation = await client.fetchWebrtcAllocation(license.id).catch((err: unknown) => {
-        ctx.log.warn({ externalId: String(license.id), cause: err instanceof Error ? err.message : String(err) }, 'webrtc-sessions call failed: keeping the stored allocation')
+        ctx.log.warn({ err, externalId: String(license.id) }, 'webrtc-sessions call failed: keeping the stored allocation')
         return 'failed' as const
       })
       if (allocation !== undefined) allocations.set(String(license.id), allocation)
@@ -66,7 +66,7 @@ export async function syncExternalLicenses(ctx: LicensingContext, client: Licens
     const message = err instanceof Error ? err.message : String(err)
     outcome.status = 'failed'
     outcome.error = { kind: failure?.kind ?? 'unreachable', message }
-    ctx.log.error({ cause: message, kind: outcome.error.kind, code: 'SYNC_FAILED', server: client.url }, 'Error syncing from external server')
+    ctx.log.error({ err, kind: outcome.error.kind, code: 'SYNC_FAILED', server: client.url }, 'Error syncing from external server')
     outcome.eventsPublished = await retireLapsedCopies(ctx)
     return finish()
   }

@@ -31,6 +31,7 @@ export async function followTenantEvents(
   }
   return {
     close: async () => {
+      // A failed or slow QUIT is harmless: the socket is dropped right after.
       await Promise.race([redis.quit().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1000).unref())])
       redis.disconnect()
     },

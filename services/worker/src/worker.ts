@@ -52,7 +52,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const db = createDb(options.databaseUrl, { max: 5 })
   const redis = createRedis(options.redisUrl, 'command')
   const bull = queueConnection(options.redisUrl, 'queue-worker')
-  for (const connection of [redis, bull]) connection.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'))
+  for (const connection of [redis, bull]) connection.on('error', (err) => log.warn({ err }, 'redis connection error'))
 
   const ctx: LicensingContext = {
     config: options.config, secrets: options.secrets, db, redis, keys, log, now: options.now ?? (() => new Date()),
@@ -69,8 +69,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       ...(options.stalledIntervalMs ? { stalledInterval: options.stalledIntervalMs } : {}),
     })
     worker.on('completed', (job, result) => log.info({ queue: name, jobId: job.id, reason: job.data?.reason, result, code: 'JOB_DONE' }, 'job completed'))
-    worker.on('failed', (job, err) => log.warn({ queue: name, jobId: job?.id, attemptsMade: job?.attemptsMade, cause: err.message, code: 'JOB_FAILED' }, 'job failed'))
-    worker.on('error', (err) => log.warn({ queue: name, cause: err.message }, 'worker error'))
+    worker.on('failed', (job, err) => log.warn({ queue: name, jobId: job?.id, attemptsMade: job?.attemptsMade, err, code: 'JOB_FAILED' }, 'job failed'))
+    worker.on('error', (err) => log.warn({ err, queue: name }, 'worker error'))
     return worker
   })
 
@@ -86,7 +86,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     await queues.sync.add('sync', { reason: 'start' }, { ...SCHEDULED_JOB_OPTIONS, deduplication: { id: 'sync:start', ttl: 60_000 } })
   }
   const timer = setInterval(() => {
-    keepSchedules().catch((err: unknown) => log.warn({ cause: err instanceof Error ? err.message : String(err) }, 'job schedulers not checked'))
+    keepSchedules().catch((err: unknown) => log.warn({ err }, 'job schedulers not checked'))
   }, options.scheduleCheckMs ?? 60_000)
   timer.unref()
   log.info({ queues: QUEUE_NAMES, schedules: every, externalServer: Boolean(client) }, 'worker running')

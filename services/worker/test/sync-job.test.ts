@@ -83,6 +83,6 @@ t.test('a scheduled sync against a failing server fails the job (for a retry) an
   await waitFor(() => worker.log.lines.filter((l) => l.msg === 'job failed').length >= 2, 10_000, 'two failed attempts')
   const errors = worker.log.withMessage('Error syncing from external server')
   t.equal(errors.length, 2, 'each attempt logs the error')
-  t.match(errors[0], { cause: /answered 500/, code: 'SYNC_FAILED' })
+  t.match(errors[0], { err: { message: /answered 500/ }, code: 'SYNC_FAILED' })
   t.equal((await resolveLicense(worker.ctx, testApp.defaults.tenant.id)).summary.source, 'external', 'the synced copy stays in force')
 })

@@ -46,7 +46,7 @@ export function handleError(err: FastifyError | AppError, request: FastifyReques
   }
   if (isDependencyFault(err)) {
     // Postgres or Redis away: the client retries; the node recovers by itself when they return.
-    request.log.warn({ code: 'SERVICE_UNAVAILABLE', cause: err.message }, 'dependency unavailable')
+    request.log.warn({ err, code: 'SERVICE_UNAVAILABLE' }, 'dependency unavailable')
     reply.header('retry-after', RETRY_AFTER_SEC)
     return send(reply, 'SERVICE_UNAVAILABLE')
   }
@@ -54,7 +54,7 @@ export function handleError(err: FastifyError | AppError, request: FastifyReques
   const known = err.code ? FRAMEWORK[err.code] : undefined
   if (known) return send(reply, known, known === 'VALIDATION_ERROR' ? err.message : undefined)
   if (isDataException(err)) {
-    request.log.warn({ code: (err as { code?: string }).code, message: err.message }, 'input refused by Postgres')
+    request.log.warn({ err }, 'input refused by Postgres')
     return send(reply, 'VALIDATION_ERROR', 'A value in the request cannot be stored')
   }
   const status = err.statusCode ?? 500

@@ -18,7 +18,7 @@ export interface StorageOptions {
 export default fp<StorageOptions>(async (app, opts) => {
   const db = createDb(opts.databaseUrl, { queryTimeoutMs: 4_000 })
   const redis = createRedis(opts.redisUrl, 'command')
-  redis.on('error', (err) => app.log.warn({ err: err.message }, 'redis connection error'))
+  redis.on('error', (err) => app.log.warn({ err }, 'redis connection error'))
   app.decorate('db', db)
   app.decorate<RedisClient>('redis', redis)
   app.addHook('onClose', async () => {

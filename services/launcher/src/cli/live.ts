@@ -19,6 +19,7 @@ export async function runSync(cli: CliContext, timeoutMs: number): Promise<SyncO
     try {
       return await job.waitUntilFinished(events, timeoutMs) as SyncOutcome
     } catch (err) {
+      // A job a worker holds cannot be removed; the timeout below is what the operator needs to know.
       await job.remove().catch(() => undefined)
       throw new CommandError(`the sync did not finish within ${timeoutMs / 1000} s (is a worker running?): ${err instanceof Error ? err.message : String(err)}`)
     }

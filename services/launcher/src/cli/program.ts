@@ -187,6 +187,7 @@ export function buildProgram(cli: CliContext, out: (json: boolean) => Printer): 
       }
       const rows: Row[] = []
       for (const t of await listTenants(ctx.db)) {
+        // A tenant without a license in force (an AppError) counts no seats; any other fault stops the command.
         const seats = await sessionCount(ctx, t.id).catch((err: unknown) => {
           if (err instanceof AppError) return undefined
           throw err
