@@ -11,6 +11,6 @@ export * from './schemas/ws.js'
 export * from './schemas/external-server.js'
 export * from './schemas/operations.js'
 export {
-  CLOSE_CODES, LICENSE_EVENT_TYPES, SESSION_END_REASONS, SEVERITIES, isLicenseEventType, type CloseCode, type LicenseEventType,
+  CLOSE_CODES, LICENSE_EVENT_TYPES, isLicenseEventType,
 } from './ws/constants.js'
 export * from './dependency-faults.js'

@@ -1,4 +1,4 @@
-import type { EventHistoryPage, LicenseEventMessage } from '@license-hub/contract'
+import { EVENT_PAGE_DEFAULT, type EventHistoryPage, type LicenseEventMessage } from '@license-hub/contract'
 import { deleteEventsBefore, listTenantEvents } from '@license-hub/db'
 import type { LicensingContext } from './context.js'
 import { publishedFromRow } from './events.js'
@@ -8,9 +8,6 @@ export interface EventHistoryQuery {
   limit?: number
   type?: string
 }
-
-export const EVENT_PAGE_DEFAULT = 100
-export const EVENT_PAGE_MAX = 500
 
 /** GET /api/events and `cli events`: a tenant's kept events after `after` (exclusive), oldest first. */
 export async function eventHistory(ctx: Pick<LicensingContext, 'db'>, tenantId: string, query: EventHistoryQuery = {}): Promise<EventHistoryPage> {

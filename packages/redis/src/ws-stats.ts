@@ -41,8 +41,6 @@ export function nodeStats(redis: RedisClient, keys: RedisKeys, nodeId: string, t
   }
 }
 
-export type NodeStats = ReturnType<typeof nodeStats>
-
 /** A tenant's open WebSocket connections over every live api node (the CLI's stats read it too). */
 export async function tenantConnections(redis: RedisClient, keys: RedisKeys, tenantId: string): Promise<number> {
   const nodes = await redis.zrangebyscore(keys.wsNodes(), Date.now(), '+inf')

@@ -1,6 +1,6 @@
 import { Type, type Static, type TSchema } from 'typebox'
 import { IsoDate } from './common.js'
-import { LICENSE_EVENT_TYPES, SESSION_END_REASONS, SEVERITIES, type LicenseEventType } from '../ws/constants.js'
+import { SESSION_END_REASONS, SEVERITIES, type LicenseEventType } from '../ws/constants.js'
 
 // The messages of `GET /ws/license`, as the server sends them and the client reads them. The
 // event stream entries and the rows of GET /api/events carry the same message.
@@ -9,7 +9,6 @@ export const Severity = Type.Enum(SEVERITIES)
 export type Severity = Static<typeof Severity>
 export const SessionEndReason = Type.Enum(SESSION_END_REASONS)
 export type SessionEndReason = Static<typeof SessionEndReason>
-export const LicenseEventTypeSchema = Type.Enum(LICENSE_EVENT_TYPES)
 
 /** What every event's `data` has: a severity and a sentence a toast can show. */
 const Toast = { severity: Severity, message: Type.String() }

@@ -14,12 +14,6 @@ export async function listLicenses(db: Db, tenantId: string): Promise<ServerLice
     .orderBy('source').orderBy('createdAt', 'desc').execute()
 }
 
-/** The tenant's newest local license (the floor that applies when no external one does). */
-export async function findLocalLicense(db: Db, tenantId: string): Promise<ServerLicense | undefined> {
-  return db.selectFrom('serverLicenses').selectAll().where('tenantId', '=', tenantId).where('source', '=', 'local')
-    .where('withdrawnAt', 'is', null).orderBy('issuedAt', 'desc').orderBy('createdAt', 'desc').executeTakeFirst()
-}
-
 /** External copies of the tenant's licenses that have not been withdrawn, newest sync first. */
 export async function listExternalLicenses(db: Db, tenantId: string): Promise<ServerLicense[]> {
   return db.selectFrom('serverLicenses').selectAll().where('tenantId', '=', tenantId).where('source', '=', 'external')

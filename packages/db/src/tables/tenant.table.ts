@@ -1,4 +1,4 @@
-import type { Generated, Insertable, Selectable } from 'kysely'
+import type { Generated, Selectable } from 'kysely'
 
 export interface TenantTable {
   id: Generated<string>
@@ -9,7 +9,6 @@ export interface TenantTable {
 }
 
 export type Tenant = Selectable<TenantTable>
-export type NewTenant = Insertable<TenantTable>
 
 export interface InstallationTable {
   id: Generated<number>

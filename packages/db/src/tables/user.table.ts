@@ -1,4 +1,4 @@
-import type { Generated, Insertable, Selectable, Updateable } from 'kysely'
+import type { Generated, Insertable, Selectable } from 'kysely'
 
 export type Role = 'admin' | 'user'
 
@@ -17,4 +17,3 @@ export interface UserTable {
 
 export type User = Selectable<UserTable>
 export type NewUser = Insertable<UserTable>
-export type UserUpdate = Updateable<UserTable>

@@ -1,5 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
-import { AppError, LICENSE_EVENT_TYPES, TOKEN_MAX_TTL_SEC, type LicenseEventMessage, type SyncOutcome } from '@license-hub/contract'
+import {
+  AppError, EVENT_PAGE_DEFAULT, EVENT_PAGE_MAX, LICENSE_EVENT_TYPES, TOKEN_MAX_TTL_SEC, type LicenseEventMessage, type SyncOutcome,
+} from '@license-hub/contract'
 import { parseDuration } from '@license-hub/config'
 import { findUserByEmail, listTenants, type Db, type Tenant, type User } from '@license-hub/db'
 import {
@@ -208,7 +210,7 @@ export function buildProgram(cli: CliContext, out: (json: boolean) => Printer): 
       if (!/^[0-9]{1,18}$/.test(v)) throw new InvalidArgumentError('--after must be an event id')
       return v
     })
-    .option('--limit <n>', 'at most this many (1-500)', int('--limit', 1, 500), 100)
+    .option('--limit <n>', `at most this many (1-${EVENT_PAGE_MAX})`, int('--limit', 1, EVENT_PAGE_MAX), EVENT_PAGE_DEFAULT)
     .addOption(new Option('--type <type>', 'only events of this type').choices(LICENSE_EVENT_TYPES))
     .option('--follow', 'keep printing the tenant\'s live events (one JSON document per line with --json)')
     .action(async (opts: { tenant: string; after?: string; limit: number; type?: string; follow?: boolean; json?: boolean }) => {
