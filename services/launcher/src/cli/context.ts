@@ -14,7 +14,6 @@ export class CommandError extends Error {
   override name = 'CommandError'
 }
 
-
 /**
  * What a command runs on, opened on first use and closed once at the end. Reading commands take
  * the database as it is (never migrating it); writing commands bring the schema up to date first.

@@ -28,7 +28,9 @@ export function selectProtocol(protocols: Set<string>): string | false {
  * A refused token is still upgraded and closed with 1008, as the contract says; a record that
  * cannot be read is a 503 before any WebSocket exists.
  */
-export async function checkConnectionToken(app: FastifyInstance, request: FastifyRequest<{ Querystring: WsConnectionQuery }>): Promise<AuthUser | undefined> {
+export async function checkConnectionToken(
+  app: FastifyInstance, request: FastifyRequest<{ Querystring: WsConnectionQuery }>
+): Promise<AuthUser | undefined> {
   const token = tokenOf(request)
   const user = token ? app.verifyToken(token) : undefined
   if (!user) return undefined
@@ -36,7 +38,10 @@ export async function checkConnectionToken(app: FastifyInstance, request: Fastif
 }
 
 /** Handlers are attached synchronously, before any await, so no client message is missed. */
-export function acceptConnection(app: FastifyInstance, hub: WsHub, options: WsHubOptions, socket: WebSocket, request: FastifyRequest<{ Querystring: WsConnectionQuery }>, user: AuthUser | undefined): void {
+export function acceptConnection(
+  app: FastifyInstance, hub: WsHub, options: WsHubOptions, socket: WebSocket,
+  request: FastifyRequest<{ Querystring: WsConnectionQuery }>, user: AuthUser | undefined
+): void {
   const token = tokenOf(request)
   if (!token || !user) {
     // The reason, never the token (the request URL carrying it is redacted by the logger).
