@@ -23,7 +23,6 @@ export function heartbeatTraffic(app: FastifyInstance, seats: Seat[]) {
   const report = { requests: 0, unavailable: 0, errors5xx: 0, slow: 0, lastValid: new Map<string, boolean>() }
   let running = true
   const loops = seats.map(async (seat) => {
-    // eslint-disable-next-line no-unmodified-loop-condition -- stop() clears it between two heartbeats
     while (running) {
       const started = Date.now()
       const res = await app.inject({ method: 'POST', url: '/api/licenses/validate-session', headers: seat.headers, payload: { sessionId: seat.sessionId } })

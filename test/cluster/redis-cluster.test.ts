@@ -66,7 +66,8 @@ t.test('on a Redis Cluster: exact admission, events on both nodes, replay, jobs,
 
   // --- admission races stay exact across the two nodes ---------------------------------------------
   const answers = await Promise.all(users.map((user, i) => createSession((i % 2 ? b : a).app, user.headers, `device-${i}`)))
-  const granted = answers.flatMap((res, i) => (res.statusCode === 201 ? [{ user: users[i]!, sessionId: res.json().sessionId as string }] : []))
+  const granted = answers.flatMap((res, i) =>
+    (res.statusCode === 201 ? [{ user: users[i]!, sessionId: res.json().sessionId as string }] : []))
   t.equal(granted.length, SEATS, `exactly ${SEATS} of ${CONTENDERS} racing users get a seat`)
   t.equal(answers.filter((res) => res.statusCode === 403).length, CONTENDERS - SEATS, 'everyone else is refused')
   t.equal(await liveInPostgres(a, license.id), SEATS)
@@ -97,10 +98,13 @@ t.test('on a Redis Cluster: exact admission, events on both nodes, replay, jobs,
   // --- replay after reconnect --------------------------------------------------------------------
   onB.ws.close()
   await onB.closed
-  const missed = [await publishEvent(a.app.licensing, tenantId, licenseExpired()), await publishEvent(b.app.licensing, tenantId, licenseExpired())]
+  const missed = [
+    await publishEvent(a.app.licensing, tenantId, licenseExpired()),
+    await publishEvent(b.app.licensing, tenantId, licenseExpired()),
+  ]
   const back = await connect(t, b.app, { token: admin.token, query: { lastEventId: first.id } })
   t.same([(await back.next(10_000)).id, (await back.next(10_000)).id], missed.map((e) => e.id), 'the reconnected socket gets what it missed, in order')
-  for (const _ of missed) await onA.next(10_000)
+  for (let i = 0; i < missed.length; i++) await onA.next(10_000)
 
   // --- a sync job and the cleanup job run on the worker ------------------------------------------
   const deadline = Date.now() + 60_000

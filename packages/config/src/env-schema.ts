@@ -9,8 +9,10 @@ export const EnvSchema = Type.Object({
     { description: 'development | production | test (default development)' })),
   DATABASE_URL: Type.Optional(Url('postgres|postgresql', 'a postgres:// URL; without it `npm start` runs an embedded Postgres under .data/')),
   REDIS_URL: Type.Optional(Url('redis|rediss', 'a redis:// URL; without it `npm start` runs an embedded redis-server under .data/')),
-  REDIS_CLUSTER_NODES: Type.Optional(Type.String({ pattern: '^\\s*[^\\s,:]+:[0-9]{1,5}\\s*(,\\s*[^\\s,:]+:[0-9]{1,5}\\s*)*$',
-    description: 'comma-separated host:port seeds of a Redis Cluster (Redis >= 7); when set, REDIS_URL is not used' })),
+  REDIS_CLUSTER_NODES: Type.Optional(Type.String({
+    pattern: '^\\s*[^\\s,:]+:[0-9]{1,5}\\s*(,\\s*[^\\s,:]+:[0-9]{1,5}\\s*)*$',
+    description: 'comma-separated host:port seeds of a Redis Cluster (Redis >= 7); when set, REDIS_URL is not used'
+  })),
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32, description: 'at least 32 characters; HS256 secret shared by every api node' })),
   LICENSE_MGMT_API_URL: Type.Optional(Url('http|https', 'the external license server base URL (http:// or https://); unset means local mode')),
   LICENSE_MGMT_API_KEY: Type.Optional(Type.String({ minLength: 1, description: 'sent as X-Internal-API-Key' })),

@@ -62,7 +62,7 @@ function entryEvent(fields: string[]): PublishedEvent | undefined {
  * Redis restarted).
  */
 export async function readEventsAfter(
-  redis: RedisClient, keys: RedisKeys, tenantId: string, lastEventId: string, limit: number,
+  redis: RedisClient, keys: RedisKeys, tenantId: string, lastEventId: string, limit: number
 ): Promise<PublishedEvent[] | 'overflow' | undefined> {
   const key = keys.eventStream(tenantId)
   const newestFirst: PublishedEvent[] = []

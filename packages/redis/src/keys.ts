@@ -13,7 +13,10 @@ export function redisKeys(prefix = 'lh:') {
     seats: (tenantId: string, licenseId: string) => `${tenant(tenantId)}:seats:${licenseId}`,
     /** Hash of a license's live seats: session id → JSON { userId, deviceId }. */
     seatOwners: (tenantId: string, licenseId: string) => `${tenant(tenantId)}:seat-owners:${licenseId}`,
-    /** Marks a license's seats as loaded from Postgres, holding the server's replication id (absent or stale after a Redis restart, flush or failover). */
+    /**
+     * Marks a license's seats as loaded from Postgres, holding the server's replication id (absent
+     * or stale after a Redis restart, flush or failover).
+     */
     seatsLoaded: (tenantId: string, licenseId: string) => `${tenant(tenantId)}:seats-loaded:${licenseId}`,
     /** Hash of a license's live seats by holder: user id → session id (one device per user). */
     seatUsers: (tenantId: string, licenseId: string) => `${tenant(tenantId)}:seat-users:${licenseId}`,

@@ -8,7 +8,9 @@ const RELEASE = readFileSync(new URL('./release-lock.lua', import.meta.url), 'ut
  * Runs `work` while holding a short Redis lock, or returns `undefined` at once when another holder
  * has it. The TTL bounds how long a crashed holder blocks the others.
  */
-export async function withLock<T>(redis: RedisClient, key: string, ttlMs: number, work: () => Promise<T>): Promise<{ value: T } | undefined> {
+export async function withLock<T>(
+  redis: RedisClient, key: string, ttlMs: number, work: () => Promise<T>
+): Promise<{ value: T } | undefined> {
   const token = randomUUID()
   if (await redis.set(key, token, 'PX', ttlMs, 'NX') !== 'OK') return undefined
   try {

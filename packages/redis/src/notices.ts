@@ -6,7 +6,7 @@ import type { RedisKeys } from './keys.js'
  * for the first caller, false while a claim stands. Redis faults throw.
  */
 export async function claimUsageNotice(
-  redis: RedisClient, keys: RedisKeys, tenantId: string, licenseId: string, kind: string, ttlSec: number,
+  redis: RedisClient, keys: RedisKeys, tenantId: string, licenseId: string, kind: string, ttlSec: number
 ): Promise<boolean> {
   return (await redis.set(keys.usageNotice(tenantId, licenseId, kind), '1', 'EX', ttlSec, 'NX')) === 'OK'
 }

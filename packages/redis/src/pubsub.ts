@@ -14,7 +14,7 @@ export interface ChannelSubscription {
  * tool: on a Redis Cluster only the tenant's shard channel, on a single Redis the one channel.
  */
 export async function followTenantEvents(
-  target: RedisTarget, keys: RedisKeys, tenantId: string, onEvent: (event: PublishedEvent) => void, onError: (err: Error) => void,
+  target: RedisTarget, keys: RedisKeys, tenantId: string, onEvent: (event: PublishedEvent) => void, onError: (err: Error) => void
 ): Promise<ChannelSubscription> {
   const redis = createRedis(target, 'subscriber')
   redis.on('error', onError)

@@ -67,7 +67,6 @@ setInterval(() => {
 for (const child of children) child.once('exit', (code) => { if (!stopping) { log.error({ code }, 'a child process stopped; stopping everything'); void stop(1) } })
 
 const url = `http://localhost:${config.port}`
-// eslint-disable-next-line no-unmodified-loop-condition -- a signal or a child's exit sets it while we wait
 for (let i = 0; i < 300 && !stopping; i++) {
   const ready = await fetch(`${url}/ready`).then((r) => r.ok, () => false) // not listening yet: asked again
   if (ready) break

@@ -26,7 +26,9 @@ export interface EnsureResult {
  * at the same boot have lost or duplicated schedules (bullmq issues 3085, 3381, 2988), so only
  * the holder of a short Redis lock does it; the others check again later.
  */
-export async function ensureSchedules(queues: Queues, redis: RedisClient, keys: RedisKeys, every: Record<QueueName, number>, log: Logger): Promise<EnsureResult> {
+export async function ensureSchedules(
+  queues: Queues, redis: RedisClient, keys: RedisKeys, every: Record<QueueName, number>, log: Logger
+): Promise<EnsureResult> {
   const held = await withLock(redis, keys.lock('job-schedulers'), LOCK_TTL_MS, async () => {
     const created: QueueName[] = []
     for (const name of QUEUE_NAMES) {

@@ -5,7 +5,8 @@ import { createDb } from '@license-hub/db'
 import { createLicenseServerClient, type LicenseServerOptions } from '@license-hub/license-server'
 import type { LicensingContext, Secrets } from '@license-hub/licensing'
 import {
-  closeRedis, createQueue, createRedis, queueConnection, queueOptions, redisKeys, QUEUE_NAMES, SCHEDULED_JOB_OPTIONS, type QueueName, type RedisTarget,
+  closeRedis, createQueue, createRedis, queueConnection, queueOptions, redisKeys, QUEUE_NAMES, SCHEDULED_JOB_OPTIONS,
+  type QueueName, type RedisTarget,
 } from '@license-hub/redis'
 import { processors } from './jobs.js'
 import { DEFAULT_SCHEDULES, ensureSchedules, type Queues } from './schedules.js'

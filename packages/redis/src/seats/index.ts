@@ -116,7 +116,9 @@ export interface HeartbeatResult {
 }
 
 /** `keys` are the seats of the license in force, `admittedOn` those of the license the session was admitted on. */
-export async function heartbeatSeat(redis: RedisClient, keys: SeatKeys, admittedOn: SeatKeys, input: HeartbeatInput): Promise<HeartbeatResult> {
+export async function heartbeatSeat(
+  redis: RedisClient, keys: SeatKeys, admittedOn: SeatKeys, input: HeartbeatInput
+): Promise<HeartbeatResult> {
   const reply = await commands(redis).seatHeartbeat(keys.seats, keys.owners, keys.users, keys.loaded,
     admittedOn.seats, admittedOn.owners, admittedOn.users,
     input.now, input.expiry, input.sessionId, input.userId, input.deviceId, input.restore ? '1' : '0')
@@ -125,7 +127,9 @@ export async function heartbeatSeat(redis: RedisClient, keys: SeatKeys, admitted
 }
 
 /** Frees seats whose sessions were already ended in Postgres; `leaseMs` bounds how long a rebuild must skip them. */
-export async function releaseSeats(redis: RedisClient, keys: SeatKeys, leaseMs: number, sessionIds: string[]): Promise<{ removed: number; activeSessions: number }> {
+export async function releaseSeats(
+  redis: RedisClient, keys: SeatKeys, leaseMs: number, sessionIds: string[]
+): Promise<{ removed: number; activeSessions: number }> {
   if (sessionIds.length === 0) return { removed: 0, activeSessions: await redis.zcard(keys.seats) }
   const [removed, activeSessions] = await commands(redis).seatRelease(keys.seats, keys.owners, keys.users, keys.loaded, keys.released,
     leaseMs, ...sessionIds)
@@ -141,14 +145,18 @@ export interface LiveSeat {
 }
 
 /** Replaces the seats from Postgres unless another node already did; `seats` oldest first. */
-export async function rebuildSeats(redis: RedisClient, keys: SeatKeys, now: number, seats: LiveSeat[]): Promise<{ rebuilt: boolean; activeSessions: number }> {
+export async function rebuildSeats(
+  redis: RedisClient, keys: SeatKeys, now: number, seats: LiveSeat[]
+): Promise<{ rebuilt: boolean; activeSessions: number }> {
   const args = seats.flatMap((seat) => [seat.sessionId, seat.userId, seat.deviceId, seat.expiry])
   const [rebuilt, activeSessions] = await commands(redis)
     .seatRebuild(keys.seats, keys.owners, keys.users, keys.loaded, keys.released, now, ...args)
   return { rebuilt: num(rebuilt) === 1, activeSessions: num(activeSessions) }
 }
 
-export async function countSeats(redis: RedisClient, keys: SeatKeys, now: number): Promise<{ loaded: boolean; activeSessions: number; lapsed: string[] }> {
+export async function countSeats(
+  redis: RedisClient, keys: SeatKeys, now: number
+): Promise<{ loaded: boolean; activeSessions: number; lapsed: string[] }> {
   const [status, activeSessions, ...lapsed] = await commands(redis).seatCount(keys.seats, keys.owners, keys.users, keys.loaded, now)
   return { loaded: str(status) !== 'rebuild', activeSessions: num(activeSessions), lapsed: lapsed.map(str) }
 }
