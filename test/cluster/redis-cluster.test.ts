@@ -118,7 +118,7 @@ t.test('on a Redis Cluster: exact admission, events on both nodes, replay, jobs,
   const producer = queueConnection(redis, 'queue-producer')
   const cleanupQueue = createQueue('session-cleanup', producer, keys)
   t.teardown(async () => {
-    await cleanupQueue.close().catch(() => {})
+    await cleanupQueue.close().catch(() => {}) // its master may be the one killed below: the socket is dropped next
     producer.disconnect()
   })
   const cleanup = await cleanupQueue.add('session-cleanup', { reason: 'manual' })
@@ -163,6 +163,7 @@ t.test('on a Redis Cluster: exact admission, events on both nodes, replay, jobs,
   const victim = cluster.nodes.find((node) => node.port === owner)!
   await victim.kill()
   // The replica is promoted once the others have marked the master failed (cluster-node-timeout).
+  // No master known for the slot while the election runs reads as the old one: asked again.
   const promoted = await eventually(() => cluster.masterOf(slot).catch(() => owner), (port) => port !== owner, 400)
   t.not(promoted, owner, `a replica took over the slot (:${owner} → :${promoted})`)
   // Traffic goes on until every holder's heartbeat is answered again.
