@@ -5,7 +5,8 @@
  * BENCH_WS_PING_MS spaces the protocol pings.
  */
 import { createLogger } from '@license-hub/config'
-import { loadConfigOrExit, resolveSecrets } from '@license-hub/licensing'
+import { resolveSecrets } from '@license-hub/licensing'
+import { loadConfigOrExit } from '@license-hub/launcher/boot'
 import { buildApp } from '@license-hub/api/app'
 
 const config = loadConfigOrExit()

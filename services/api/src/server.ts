@@ -1,5 +1,5 @@
 import closeWithGrace from 'close-with-grace'
-import { bootProcess, showGeneratedAdmin } from '@license-hub/licensing'
+import { bootProcess, showGeneratedAdmin } from '@license-hub/launcher/boot'
 import { buildApp } from './app.js'
 
 const { config, log, infra, secrets, defaults } = await bootProcess('api')

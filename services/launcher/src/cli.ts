@@ -1,7 +1,7 @@
 /** `npm run cli -- <noun> <verb>`: operator tooling. Results on stdout (one JSON document with --json), logs and errors on stderr. */
 import { CommanderError } from 'commander'
 import { AppError } from '@license-hub/contract'
-import { loadConfigOrExit } from '@license-hub/licensing'
+import { loadConfigOrExit } from './boot.js'
 import { CliContext, CommandError, UsageError } from './cli/context.js'
 import { printer } from './cli/output.js'
 import { buildProgram } from './cli/program.js'

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { bootProcess, showGeneratedAdmin } from '@license-hub/licensing'
+import { bootProcess, showGeneratedAdmin } from './boot.js'
 
 const { config, log, infra, defaults } = await bootProcess('start')
 

@@ -1,5 +1,5 @@
 import closeWithGrace from 'close-with-grace'
-import { bootProcess, showGeneratedAdmin } from '@license-hub/licensing'
+import { bootProcess, showGeneratedAdmin } from '@license-hub/launcher/boot'
 import { startWorker, type StartWorkerOptions } from './worker.js'
 
 /** Timings a test may shorten in a real worker process; main.ts passes none. */

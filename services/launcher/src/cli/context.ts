@@ -1,8 +1,9 @@
 import { pino } from 'pino'
 import { loggerOptions, type Config, type Logger } from '@license-hub/config'
 import { createDb, migrateToLatest, pendingMigrations, type Db, type Tenant } from '@license-hub/db'
-import { resolveInfrastructure, resolveSecrets, tenantOf, type Infrastructure, type LicensingContext } from '@license-hub/licensing'
-import { createRedis, redisKeys, type RedisClient } from '@license-hub/redis'
+import { createLicensingContext, resolveSecrets, tenantOf, type LicensingContext } from '@license-hub/licensing'
+import { resolveInfrastructure, type Infrastructure } from '../boot.js'
+import { createRedis, type RedisClient } from '@license-hub/redis'
 
 /** A mistake in how the command was called: exit code 2, with the command's usage. */
 export class UsageError extends Error {
@@ -65,10 +66,7 @@ export class CliContext {
   /** The licensing context every application service takes, as the api and the worker build it. */
   async licensing(mode: 'read' | 'write'): Promise<LicensingContext> {
     const db = mode === 'write' ? await this.writeDb() : await this.readDb()
-    return {
-      config: this.config, secrets: resolveSecrets(this.config, this.log), db, redis: await this.redis(), keys: redisKeys(),
-      log: this.log, now: () => new Date(),
-    }
+    return createLicensingContext({ config: this.config, secrets: resolveSecrets(this.config, this.log), db, redis: await this.redis(), log: this.log })
   }
 
   async tenant(ctx: Pick<LicensingContext, 'db'>, id: string | undefined): Promise<Tenant> {

@@ -1,9 +1,13 @@
+/**
+ * Process control shared by every process (api, worker, migrate, cli, npm start): the one place that
+ * prints a start-up failure and exits, starts the embedded servers when no URL is configured, and
+ * shows a generated admin password. Packages below never exit the process or write to the terminal.
+ */
 import { ConfigError, createLogger, loadConfig, type Config, type Logger } from '@license-hub/config'
 import { createDb, migrateToLatest } from '@license-hub/db'
 import { MissingBinaryError, useEmbeddedServers } from '@license-hub/local-servers'
 import type { RedisTarget } from '@license-hub/redis'
-import { ensureDefaults, type Defaults } from './bootstrap.js'
-import { resolveSecrets, type Secrets } from './secrets.js'
+import { ensureDefaults, resolveSecrets, type Defaults, type Secrets } from '@license-hub/licensing'
 
 export interface Infrastructure {
   databaseUrl: string
