@@ -1,6 +1,5 @@
 import { loadConfig } from '@license-hub/config'
-import { ensureDefaults, type Defaults, type LicensingContext } from '@license-hub/licensing'
-import { redisKeys } from '@license-hub/redis'
+import { createLicensingContext, ensureDefaults, type Defaults, type LicensingContext } from '@license-hub/licensing'
 import { captureLog, type CapturedLog } from './captured-log.js'
 import { redisPrefix, testDb, testRedis } from './databases.js'
 import { testSecrets } from './secrets.js'
@@ -24,6 +23,6 @@ export async function licensingContext(t: Teardown, env: NodeJS.ProcessEnv = {})
   const log = captureLog('licensing')
   const clock = { now: new Date() }
   const defaults = await ensureDefaults(db, config, secrets)
-  const ctx: LicensingContext = { config, secrets, db, redis, keys: redisKeys(redisPrefix()), log: log.logger, now: () => clock.now }
+  const ctx = createLicensingContext({ config, secrets, db, redis, log: log.logger, redisPrefix: redisPrefix(), now: () => clock.now })
   return { ctx, defaults, log, clock }
 }

@@ -3,10 +3,9 @@ import { Worker, type Processor } from 'bullmq'
 import type { Config, Logger } from '@license-hub/config'
 import { createDb } from '@license-hub/db'
 import { createLicenseServerClient, type LicenseServerOptions } from '@license-hub/license-server'
-import type { LicensingContext, Secrets } from '@license-hub/licensing'
+import { createLicensingContext, type LicensingContext, type Secrets } from '@license-hub/licensing'
 import {
-  closeRedis, createQueue, createRedis, queueConnection, queueOptions, redisKeys, QUEUE_NAMES, SCHEDULED_JOB_OPTIONS,
-  type QueueName, type RedisTarget,
+  closeRedis, createQueue, createRedis, queueConnection, queueOptions, QUEUE_NAMES, SCHEDULED_JOB_OPTIONS, type QueueName, type RedisTarget,
 } from '@license-hub/redis'
 import { processors } from './jobs.js'
 import { DEFAULT_SCHEDULES, ensureSchedules, type Queues } from './schedules.js'
@@ -49,15 +48,15 @@ const LOCK_DURATION_MS = 30_000
 /** Starts BullMQ workers for the sync, the expiry scan and session cleanup, and keeps their schedulers. */
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
   const log = options.logger
-  const keys = redisKeys(options.redisPrefix)
   const db = createDb(options.databaseUrl, { max: 5 })
   const redis = createRedis(options.redisUrl, 'command')
   const bull = queueConnection(options.redisUrl, 'queue-worker')
   for (const connection of [redis, bull]) connection.on('error', (err) => log.warn({ err }, 'redis connection error'))
 
-  const ctx: LicensingContext = {
-    config: options.config, secrets: options.secrets, db, redis, keys, log, now: options.now ?? (() => new Date()),
-  }
+  const ctx = createLicensingContext({
+    config: options.config, secrets: options.secrets, db, redis, log, redisPrefix: options.redisPrefix, now: options.now,
+  })
+  const keys = ctx.keys
   const server = options.config.licenseServer
   const client = server ? createLicenseServerClient({ ...options.licenseServer, url: server.url, apiKey: server.apiKey }) : undefined
   if (!client) log.info({ code: 'LOCAL_MODE' }, 'LICENSE_MGMT_API_URL is not set: no external sync, local licenses apply')

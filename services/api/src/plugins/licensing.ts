@@ -1,6 +1,5 @@
 import fp from 'fastify-plugin'
-import { createNodeState, type LicensingContext } from '@license-hub/licensing'
-import { redisKeys } from '@license-hub/redis'
+import { createLicensingContext, createNodeState, type LicensingContext } from '@license-hub/licensing'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -14,16 +13,9 @@ export default fp<{ now?: () => Date }>(async (app, opts) => {
   const log = app.log as LicensingContext['log']
   // This node's license copies and heartbeat buffer (the heartbeat's hot path).
   const node = createNodeState({ db: app.db, log, now, config: app.config })
-  app.decorate('licensing', {
-    config: app.config,
-    secrets: app.secrets,
-    db: app.db,
-    redis: app.redis,
-    keys: redisKeys(app.redisPrefix),
-    log,
-    now,
-    node,
-  })
+  app.decorate('licensing', createLicensingContext({
+    config: app.config, secrets: app.secrets, db: app.db, redis: app.redis, log, redisPrefix: app.redisPrefix, now, node,
+  }))
   node.lastSeen.start()
   // Registered after storage, so this runs before the database closes: no heartbeat is lost.
   app.addHook('onClose', async () => { await node.lastSeen.stop() })
