@@ -2,7 +2,7 @@ import t from 'tap'
 import { sql } from 'kysely'
 import { insertLicense, updateLicense } from '@license-hub/db'
 import { scanExpiry, type LicensingContext } from '@license-hub/licensing'
-import { licensingContext } from '@license-hub/test-support'
+import { licensingContext } from '@license-hub/test-support/licensing'
 
 const DAY = 86_400_000
 

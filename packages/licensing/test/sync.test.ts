@@ -2,7 +2,8 @@ import t from 'tap'
 import { createLicenseServerClient } from '@license-hub/license-server'
 import { findLicenseType, insertUser, listExternalLicenses } from '@license-hub/db'
 import { createSession, resolveLicense, syncExternalLicenses, type LicensingContext } from '@license-hub/licensing'
-import { fakeLicense, type FakeLicenseServer, licensingContext, professionalType, refusedUrl, startFakeLicenseServer } from '@license-hub/test-support'
+import { fakeLicense, type FakeLicenseServer, professionalType, refusedUrl, startFakeLicenseServer } from '@license-hub/test-support'
+import { licensingContext } from '@license-hub/test-support/licensing'
 
 type Teardown = { teardown: (fn: () => unknown) => void }
 

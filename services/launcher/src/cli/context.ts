@@ -66,7 +66,8 @@ export class CliContext {
   /** The licensing context every application service takes, as the api and the worker build it. */
   async licensing(mode: 'read' | 'write'): Promise<LicensingContext> {
     const db = mode === 'write' ? await this.writeDb() : await this.readDb()
-    return createLicensingContext({ config: this.config, secrets: resolveSecrets(this.config, this.log), db, redis: await this.redis(), log: this.log })
+    const secrets = resolveSecrets(this.config, this.log)
+    return createLicensingContext({ config: this.config, secrets, db, redis: await this.redis(), log: this.log })
   }
 
   async tenant(ctx: Pick<LicensingContext, 'db'>, id: string | undefined): Promise<Tenant> {
