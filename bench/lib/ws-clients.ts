@@ -1,6 +1,7 @@
 /**
  * The fan-out benchmark's clients, in a process of their own: opens sockets, notes when each
- * message arrives (by its `id`), and hands the arrival times to its parent.
+ * message arrives (by its `id`), says when an awaited event has reached every socket, and hands
+ * the arrival times to its parent.
  */
 import { performance } from 'node:perf_hooks'
 import WebSocket from 'ws'
@@ -21,6 +22,7 @@ function open(url: string): Promise<boolean> {
       if (!list) arrivals.set(match[1]!, list = [])
       list.push(at)
       sample ??= text
+      if (awaited?.id === match[1] && list.length >= awaited.count) reportArrived()
     })
     socket.once('open', () => { sockets.push(socket); resolve(true) })
     socket.on('close', (code) => { closes.set(code, (closes.get(code) ?? 0) + 1) })
@@ -31,8 +33,17 @@ function open(url: string): Promise<boolean> {
 
 let sample: string | undefined
 const closes = new Map<number, number>()
+/** The event the parent waits for, until it has reached `count` sockets (or the parent's deadline). */
+let awaited: { id: string; count: number } | undefined
 
-process.on('message', async (message: { type: string; urls?: string[] }) => {
+function reportArrived(): void {
+  if (!awaited) return
+  const { id } = awaited
+  awaited = undefined
+  process.send?.({ type: 'arrived', id, reached: arrivals.get(id)?.length ?? 0 })
+}
+
+process.on('message', async (message: { type: string; urls?: string[]; id?: string; count?: number }) => {
   if (message.type === 'open') {
     const urls = message.urls!
     let failed = 0
@@ -41,6 +52,11 @@ process.on('message', async (message: { type: string; urls?: string[] }) => {
       failed += opened.filter((ok) => !ok).length
     }
     process.send?.({ type: 'opened', open: sockets.length, failed })
+  } else if (message.type === 'await') {
+    awaited = { id: message.id!, count: message.count! }
+    if ((arrivals.get(message.id!)?.length ?? 0) >= message.count!) reportArrived()
+  } else if (message.type === 'give-up') {
+    if (awaited?.id === message.id) reportArrived()
   } else if (message.type === 'collect') {
     process.send?.({ type: 'arrivals', arrivals: Object.fromEntries(arrivals), sample, closes: Object.fromEntries(closes) })
     arrivals.clear()
