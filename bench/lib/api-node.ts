@@ -7,6 +7,7 @@
 import { createLogger } from '@license-hub/config'
 import { loadConfigOrExit, resolveSecrets } from '@license-hub/licensing'
 import { buildApp } from '@license-hub/api/app'
+import { onGcRequest } from './gc.js'
 
 const config = loadConfigOrExit()
 const log = createLogger(config.logLevel, 'api')
@@ -27,3 +28,4 @@ const stop = async () => {
   process.exit(0)
 }
 process.on('SIGTERM', () => { void stop() })
+onGcRequest()

@@ -22,7 +22,7 @@ function open(url: string): Promise<boolean> {
       if (!list) arrivals.set(match[1]!, list = [])
       list.push(at)
       sample ??= text
-      if (awaited?.id === match[1] && list.length >= awaited.count) reportArrived()
+      if (awaited && awaited.id === match[1] && list.length >= awaited.count) reportArrived()
     })
     socket.once('open', () => { sockets.push(socket); resolve(true) })
     socket.on('close', (code) => { closes.set(code, (closes.get(code) ?? 0) + 1) })
