@@ -18,9 +18,12 @@ const here = new URL('.', import.meta.url).pathname
 const benches = readdirSync(here).filter((f) => f.endsWith('.bench.ts'))
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o))).sort()
 
+// BENCH_CPU_PROF=<dir>: V8 CPU profiles of each benchmark's own process (and of its api nodes) in <dir>.
+const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []
+
 function runBench(file: string, env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=license-hub-src', join(here, file)], { stdio: 'inherit', env })
+    const child = spawn(process.execPath, [...profile, '--import', 'tsx', '--conditions=license-hub-src', join(here, file)], { stdio: 'inherit', env })
     child.on('close', (code) => resolve(code ?? 1))
   })
 }

@@ -8,6 +8,7 @@ import { createLogger } from '@license-hub/config'
 import { resolveSecrets } from '@license-hub/licensing'
 import { loadConfigOrExit } from '@license-hub/launcher/boot'
 import { buildApp } from '@license-hub/api/app'
+import { onGcRequest } from './gc.js'
 
 const config = loadConfigOrExit()
 const log = createLogger(config.logLevel, 'api')
@@ -28,3 +29,4 @@ const stop = async () => {
   process.exit(0)
 }
 process.on('SIGTERM', () => { void stop() })
+onGcRequest()

@@ -11,13 +11,13 @@ export interface RunningNode {
 export async function startApi(env: NodeJS.ProcessEnv, name = 'api'): Promise<RunningNode> {
   // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each api node, written when it stops.
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []
-  const child = startChild(benchFile('api-node.ts'), env, { log: join(process.env.BENCH_LOG_DIR ?? process.env.BENCH_TMP ?? '/tmp', `${name}.log`), nodeArgs: profile })
+  const child = startChild(benchFile('api-node.ts'), env, { log: join(process.env.BENCH_LOG_DIR ?? process.env.BENCH_TMP ?? '/tmp', `${name}.log`), nodeArgs: [...profile, '--expose-gc'] })
   const { url } = await child.next<{ url: string }>('ready')
   return { child, url }
 }
 
 export async function startBare(kind: 'http' | 'ws', env: NodeJS.ProcessEnv = {}): Promise<RunningNode> {
-  const child = startChild(benchFile('bare-server.ts'), { BENCH_BARE: kind, ...env })
+  const child = startChild(benchFile('bare-server.ts'), { BENCH_BARE: kind, ...env }, { nodeArgs: ['--expose-gc'] })
   const { url } = await child.next<{ url: string }>('ready')
   return { child, url }
 }

@@ -6,6 +6,7 @@
 import Fastify from 'fastify'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { Redis } from 'ioredis'
+import { onGcRequest } from './gc.js'
 
 const mode = process.env.BENCH_BARE ?? 'http'
 
@@ -33,3 +34,4 @@ if (mode === 'http') {
   process.send?.({ type: 'ready', url: `ws://127.0.0.1:${port}` })
 }
 process.on('SIGTERM', () => process.exit(0))
+onGcRequest()

@@ -15,6 +15,18 @@ t.test('the server starts and accepts WebSocket upgrades on /ws/license', async 
   t.equal(testApp.app.wsHub.hub.size, 1, 'the node keeps the connection')
 })
 
+t.test('an open socket holds neither its upgrade request nor its reply (memory per socket)', async (t) => {
+  const testApp = await buildTestApp(t)
+  const { token } = await createTestUser(testApp)
+  const socket = await connect(t, testApp.app, { token })
+  const [client] = [...testApp.app.wsHub.hub.tenants.values()].flatMap((clients) => [...clients])
+  const tcp = (client!.socket as unknown as { _socket: { _httpMessage?: unknown } })._socket
+  t.equal(tcp._httpMessage, null, 'the response used to route the upgrade is let go')
+  t.equal(client!.socket.listenerCount('error'), 1, 'one error listener, ours (the plugin\'s held the request and reply)')
+  socket.send({ type: 'ping' })
+  t.equal((await socket.next()).type, 'pong', 'and the socket works')
+})
+
 t.test('a connection without a token, or with a bad one, is closed at once with 1008', async (t) => {
   const testApp = await buildTestApp(t)
   const { user } = await createTestUser(testApp)

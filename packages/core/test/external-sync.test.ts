@@ -19,10 +19,24 @@ t.test('a sync writes every listed license, counts only real changes and withdra
   const plan = planTenantCopies({
     tenantId: 't1', licenses: [same, license(4)], rows, allocations: new Map(), typeFeatures: () => undefined, now,
   })
-  t.same(plan.update.map((u) => u.id), ['r1'], 'an unchanged copy is still rewritten (its last_synced_at)')
+  t.same(plan.touch, ['r1'], 'an unchanged copy only has its last_synced_at moved')
+  t.same(plan.update, [])
   t.same(plan.insert.map((c) => c.externalId), ['4'])
   t.same(plan.withdraw, ['r2'], 'a withdrawn row is not withdrawn again')
   t.equal(plan.changed, 2, 'one new, one withdrawn; the unchanged one is no change')
+})
+
+t.test('a copy whose answer changed only in a field we do not read is rewritten, so its raw answer stays current', async (t) => {
+  const before = license(1)
+  const rows = [stored('r1', before, { raw: JSON.parse(JSON.stringify(before)) })]
+  const plan = (listed: ExternalLicense) => planTenantCopies({
+    tenantId: 't1', licenses: [listed], rows, allocations: new Map(), typeFeatures: () => undefined, now,
+  })
+  const reordered = Object.fromEntries(Object.entries(before).reverse()) as ExternalLicense
+  t.same(plan(reordered).touch, ['r1'], 'the same answer with its keys in another order is unchanged')
+  const extended = { ...before, reseller: 'Partner Ltd' } as ExternalLicense
+  t.same(plan(extended).update.map((u) => u.id), ['r1'])
+  t.equal(plan(extended).changed, 0, 'and it is no change of the license')
 })
 
 t.test('a failed webrtc-sessions call keeps the stored allocation; an answer replaces it', async (t) => {
@@ -31,7 +45,7 @@ t.test('a failed webrtc-sessions call keeps the stored allocation; an answer rep
   const plan = (served: number | 'failed') => planTenantCopies({
     tenantId: 't1', licenses: [l], rows, allocations: new Map([['1', served]]), typeFeatures: () => undefined, now,
   })
-  t.equal(plan('failed').update[0]?.copy.webrtcMaxUsers, 3)
+  t.same(plan('failed').touch, ['r1'], 'the stored allocation (3) stays: the copy is unchanged')
   t.equal(plan(4).update[0]?.copy.webrtcMaxUsers, 4)
   t.equal(plan(4).changed, 1)
 })

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Agent, request } from 'undici'
 import type { TSchema, Static } from 'typebox'
-import { Value } from 'typebox/value'
+import { Compile, type Validator } from 'typebox/compile'
 import { LicensesAnswer, LicenseTypesAnswer, WebrtcSessionsAnswer, type ExternalLicense, type ExternalLicenseType } from '@license-hub/contract'
 
 export interface LicenseServerOptions {
@@ -19,6 +19,11 @@ export interface LicenseServerOptions {
   retryDelayMs?: number
   /** Larger answers are refused as malformed (default 10 MiB). */
   maxResponseBytes?: number
+  /**
+   * Most connections (kept alive) to the server, and so most calls in flight at once (default 16):
+   * a sync's thousands of webrtc-sessions calls reuse them instead of opening one socket each.
+   */
+  connections?: number
 }
 
 export type LicenseServerFailure = 'timeout' | 'refused' | 'unreachable' | 'http' | 'malformed'
@@ -44,6 +49,13 @@ export interface LicenseServerClient {
   fetchLicenseTypes(): Promise<ExternalLicenseType[]>
   /** The server's own allocation for a license, or undefined when it does not offer the (optional) call. */
   fetchWebrtcAllocation(licenseId: string | number): Promise<number | undefined>
+  /**
+   * fetchWebrtcAllocation for many licenses over the pooled connections, at most `connections` in
+   * flight: per id (as a string) the allocation, undefined, or the call's LicenseServerError. Once
+   * several calls in a row could not reach the server (timeout, refused, 5xx), the rest are not
+   * made and answer that error: a server that is down costs one timeout, not one per license.
+   */
+  fetchWebrtcAllocations(licenseIds: Array<string | number>): Promise<Map<string, number | undefined | LicenseServerError>>
   close(): Promise<void>
 }
 
@@ -60,10 +72,21 @@ function describe(err: unknown, path: string): LicenseServerError {
   return new LicenseServerError('unreachable', path, `${code || 'network error'} (${message})`)
 }
 
-function firstError(schema: TSchema, value: unknown): string {
-  const error = Value.Errors(schema, value)[0]
+function firstError(validator: Validator, value: unknown): string {
+  const error = validator.Errors(value)[0]
   return error ? `${error.instancePath || '/'} ${error.message}` : 'invalid'
 }
+
+// Compiled once: checking a 10,000-license answer with the interpreted Value.Check took longer than
+// fetching and parsing it.
+const validators = {
+  licenses: Compile(LicensesAnswer),
+  types: Compile(LicenseTypesAnswer),
+  webrtcSessions: Compile(WebrtcSessionsAnswer),
+}
+
+/** Consecutive unreachable webrtc-sessions calls after which a sync stops making them. */
+const GIVE_UP_AFTER = 3
 
 /** An undici client of the seed's API, with connect and response timeouts and a bounded retry. */
 export function createLicenseServerClient(options: LicenseServerOptions): LicenseServerClient {
@@ -71,7 +94,9 @@ export function createLicenseServerClient(options: LicenseServerOptions): Licens
   const responseTimeout = options.responseTimeoutMs ?? 5_000
   const retries = options.retries ?? 1
   const retryDelay = options.retryDelayMs ?? 500
+  const connections = Math.max(1, options.connections ?? 16)
   const agent = new Agent({
+    connections,
     connect: { timeout: options.connectTimeoutMs ?? 3_000 },
     headersTimeout: responseTimeout,
     bodyTimeout: responseTimeout,
@@ -105,12 +130,12 @@ export function createLicenseServerClient(options: LicenseServerOptions): Licens
     }
   }
 
-  async function get<S extends TSchema>(path: string, schema: S, attempts = retries + 1): Promise<Static<S> | undefined> {
+  async function get<S extends TSchema>(path: string, validator: Validator<{}, S>, attempts = retries + 1): Promise<Static<S> | undefined> {
     for (let attempt = 1; ; attempt++) {
       try {
         const body = await getOnce(path)
         if (body === undefined) return undefined
-        if (!Value.Check(schema, body)) throw new LicenseServerError('malformed', path, `malformed answer: ${firstError(schema, body)}`)
+        if (!validator.Check(body)) throw new LicenseServerError('malformed', path, `malformed answer: ${firstError(validator, body)}`)
         return body as Static<S>
       } catch (err) {
         const failure = describe(err, path)
@@ -120,10 +145,17 @@ export function createLicenseServerClient(options: LicenseServerOptions): Licens
     }
   }
 
+  const webrtcSessionsPath = (licenseId: string | number) => `/licenses/${encodeURIComponent(String(licenseId))}/webrtc-sessions`
+  async function fetchWebrtcAllocation(licenseId: string | number): Promise<number | undefined> {
+    // Optional call: one attempt, so a server without it does not slow every sync down.
+    const answer = await get(webrtcSessionsPath(licenseId), validators.webrtcSessions, 1)
+    return answer?.webrtc_max_users
+  }
+
   return {
     url: base,
     async fetchLicenses() {
-      const answer = await get('/licenses', LicensesAnswer)
+      const answer = await get('/licenses', validators.licenses)
       if (!answer) return { found: false }
       for (const license of answer.data) {
         for (const field of ['issued_at', 'expires_at'] as const) {
@@ -136,12 +168,32 @@ export function createLicenseServerClient(options: LicenseServerOptions): Licens
       return { found: true, licenses: answer.data }
     },
     async fetchLicenseTypes() {
-      return (await get('/licenses/types', LicenseTypesAnswer))?.data ?? []
+      return (await get('/licenses/types', validators.types))?.data ?? []
     },
-    async fetchWebrtcAllocation(licenseId) {
-      // Optional call: one attempt, so a server without it does not slow every sync down.
-      const answer = await get(`/licenses/${encodeURIComponent(String(licenseId))}/webrtc-sessions`, WebrtcSessionsAnswer, 1)
-      return answer?.webrtc_max_users
+    fetchWebrtcAllocation,
+    async fetchWebrtcAllocations(licenseIds) {
+      const answers = new Map<string, number | undefined | LicenseServerError>()
+      const ids = licenseIds.map(String)
+      let next = 0
+      let unreachableInARow = 0
+      let gaveUp: LicenseServerError | undefined
+      const lane = async () => {
+        while (next < ids.length) {
+          const id = ids[next++]!
+          if (gaveUp) { answers.set(id, gaveUp); continue }
+          try {
+            answers.set(id, await fetchWebrtcAllocation(id))
+            unreachableInARow = 0
+          } catch (err) {
+            const failure = describe(err, webrtcSessionsPath(id))
+            answers.set(id, failure)
+            unreachableInARow = failure.retryable ? unreachableInARow + 1 : 0
+            if (unreachableInARow >= GIVE_UP_AFTER) gaveUp = failure
+          }
+        }
+      }
+      await Promise.all(Array.from({ length: Math.min(connections, ids.length) }, lane))
+      return answers
     },
     async close() {
       await agent.destroy()

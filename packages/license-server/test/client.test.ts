@@ -87,3 +87,29 @@ t.test('types and the optional webrtc-sessions call', async (t) => {
   t.equal(await c.fetchWebrtcAllocation(7), 12)
   t.equal(await c.fetchWebrtcAllocation(8), undefined, 'a 404 means the server does not offer it')
 })
+
+t.test('many webrtc-sessions calls: each answers for its own license over a bounded pool', async (t) => {
+  const fake = await startFakeLicenseServer(t)
+  const c = client(t, { url: fake.url, connections: 4 })
+  for (let id = 1; id <= 40; id += 2) fake.webrtcAllocations.set(String(id), id)
+  const answers = await c.fetchWebrtcAllocations(Array.from({ length: 40 }, (_, i) => i + 1))
+  t.equal(answers.size, 40)
+  t.equal(answers.get('7'), 7)
+  t.equal(answers.get('8'), undefined, 'a 404 means the server does not offer it for that license')
+  t.equal(fake.hits('/licenses/8/webrtc-sessions'), 1, 'one attempt each (the call is optional)')
+})
+
+t.test('webrtc-sessions calls stop after a few in a row cannot reach the server; the rest answer that failure', async (t) => {
+  const fake = await startFakeLicenseServer(t)
+  fake.webrtcMode = 'error'
+  const c = client(t, { url: fake.url, connections: 1 })
+  const answers = await c.fetchWebrtcAllocations(Array.from({ length: 20 }, (_, i) => i + 1))
+  t.equal(answers.size, 20)
+  t.ok([...answers.values()].every((a) => a instanceof LicenseServerError && a.kind === 'http'), 'every license is told the failure')
+  const made = fake.requests.filter((r) => r.path.endsWith('/webrtc-sessions')).length
+  t.equal(made, 3, 'a server that is down is not asked once per license')
+
+  fake.webrtcMode = 'not-found'
+  const none = await c.fetchWebrtcAllocations(Array.from({ length: 5 }, (_, i) => i + 1))
+  t.same([...none.values()], [undefined, undefined, undefined, undefined, undefined], 'a 404 is an answer, not a failure')
+})

@@ -1,6 +1,9 @@
 import { AppError, type LicenseSummary } from '@license-hub/contract'
 import { isExpired, parseFeatures, WEBRTC_FEATURE, type Features } from '@license-hub/core'
-import { findLicenseType, findTenant, listExternalLicenses, listLocalLicenses, type ServerLicense } from '@license-hub/db'
+import {
+  findLicenseType, findTenant, findTenants, listLicenseTypes, listLicensesInUse,
+  type LicenseType, type StoredLicense, type Tenant,
+} from '@license-hub/db'
 import { dropLicenseCache, readLicenseCache, writeLicenseCache } from '@license-hub/redis'
 import type { LicensingContext } from './context.js'
 import { verifyLocalLicense } from './local-licenses.js'
@@ -14,16 +17,19 @@ export interface EffectiveLicense {
 }
 
 /** The allocation in force: the admin's allocation caps the license server's. */
-export function allocationInForce(row: Pick<ServerLicense, 'webrtcMaxUsers' | 'webrtcAllocation'>): number {
+export function allocationInForce(row: Pick<StoredLicense, 'webrtcMaxUsers' | 'webrtcAllocation'>): number {
   return row.webrtcAllocation === null ? row.webrtcMaxUsers : Math.min(row.webrtcMaxUsers, row.webrtcAllocation)
 }
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null)
 
-export async function summarise(ctx: LicensingContext, row: ServerLicense): Promise<LicenseSummary> {
+export async function summarise(ctx: LicensingContext, row: StoredLicense): Promise<LicenseSummary> {
+  return summariseWith(ctx, row, await findLicenseType(ctx.db, row.licenseTypeId))
+}
+
+function summariseWith(ctx: LicensingContext, row: StoredLicense, type: LicenseType | undefined): LicenseSummary {
   const parsed = parseFeatures(row.features)
   if (parsed.malformed) ctx.log.warn({ tenantId: row.tenantId, licenseId: row.id }, 'license features are malformed: treating as no features')
-  const type = await findLicenseType(ctx.db, row.licenseTypeId)
   const features: Features = parsed.features
   return {
     id: row.id,
@@ -47,7 +53,7 @@ export async function summarise(ctx: LicensingContext, row: ServerLicense): Prom
 }
 
 /** A local license counts only if its signature verifies and it was not issued in the future (a clock turned back). */
-function usableLocal(ctx: LicensingContext, row: ServerLicense): boolean {
+function usableLocal(ctx: LicensingContext, row: StoredLicense): boolean {
   if (!verifyLocalLicense(row, ctx.secrets.licensePublicKey)) {
     ctx.log.error({ tenantId: row.tenantId, licenseId: row.id, code: 'LICENSE_SIGNATURE_INVALID' }, 'local license refused: signature does not verify')
     return false
@@ -61,31 +67,79 @@ function usableLocal(ctx: LicensingContext, row: ServerLicense): boolean {
 
 const statusOf = (license: { status: string }) => license.status.toLowerCase()
 
-function inForce(ctx: LicensingContext, row: ServerLicense): boolean {
+function inForce(ctx: LicensingContext, row: StoredLicense): boolean {
   return statusOf(row) === 'active' && !isExpired({ status: statusOf(row), expiresAt: iso(row.expiresAt) }, ctx.now())
+}
+
+const newestFirst = (a: Date | null, b: Date | null) => (b?.getTime() ?? -Infinity) - (a?.getTime() ?? -Infinity)
+// Ties (one sync writes every copy with the same last_synced_at) are broken by id, so that every
+// reader (this node, the worker, a batch of tenants) picks the same license.
+const byId = (a: StoredLicense, b: StoredLicense) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+
+/**
+ * The resolution order over a tenant's rows (external and local, not withdrawn), with no I/O:
+ * an external copy of the tenant's fingerprint within LICENSE_SYNC_GRACE, else its local license.
+ */
+function chooseLicense(ctx: LicensingContext, tenant: Tenant, rows: StoredLicense[]): { row: StoredLicense; reason: EffectiveLicense['reason'] } {
+  const now = ctx.now().getTime()
+  const external = rows.filter((l) => l.source === 'external' && l.serverFingerprint === tenant.fingerprint)
+    .sort((a, b) => newestFirst(a.lastSyncedAt, b.lastSyncedAt) || newestFirst(a.createdAt, b.createdAt) || byId(a, b))
+  const inGrace = external.filter((l) => l.lastSyncedAt !== null && now - l.lastSyncedAt.getTime() <= ctx.config.licenseSyncGraceMs)
+  // Prefer an active, unexpired copy; else the newest one, whose status then answers for it (the
+  // license server said inactive or expired: falling back to the local floor would hide that).
+  const chosen = inGrace.find((l) => inForce(ctx, l)) ?? inGrace[0]
+  if (chosen) return { row: chosen, reason: 'external' }
+
+  // The operator's latest usable local license wins; an expired one gives way to an older one in
+  // force (the Developer floor never expires), and answers only when none is.
+  const local = rows.filter((row) => row.source === 'local')
+    .sort((a, b) => newestFirst(a.createdAt, b.createdAt) || newestFirst(a.issuedAt, b.issuedAt) || byId(a, b))
+    .filter((row) => usableLocal(ctx, row))
+  const picked = local.find((row) => inForce(ctx, row)) ?? local[0]
+  if (!picked) throw new AppError('LICENSE_NOT_FOUND')
+  return { row: picked, reason: external.length > 0 ? 'local:grace-expired' : 'local:no-external' }
 }
 
 /** The effective license straight from Postgres (no cache): what sync and the expiry scan compare. */
 export async function resolveFromDatabase(ctx: LicensingContext, tenantId: string): Promise<EffectiveLicense> {
   const tenant = await findTenant(ctx.db, tenantId)
   if (!tenant) throw new AppError('LICENSE_NOT_FOUND')
-  const now = ctx.now().getTime()
-  const external = (await listExternalLicenses(ctx.db, tenantId)).filter((l) => l.serverFingerprint === tenant.fingerprint)
-  const inGrace = external.filter((l) => l.lastSyncedAt !== null && now - l.lastSyncedAt.getTime() <= ctx.config.licenseSyncGraceMs)
-  // Prefer an active, unexpired copy; else the newest one, whose status then answers for it (the
-  // license server said inactive or expired: falling back to the local floor would hide that).
-  const chosen = inGrace.find((l) => inForce(ctx, l)) ?? inGrace[0]
-  if (chosen) return { summary: await summarise(ctx, chosen), tenantId, reason: 'external' }
+  const { row, reason } = chooseLicense(ctx, tenant, await listLicensesInUse(ctx.db, [tenantId]))
+  return { summary: await summarise(ctx, row), tenantId, reason }
+}
 
-  // The operator's latest usable local license wins; an expired one gives way to an older one in
-  // force (the Developer floor never expires), and answers only when none is.
-  const local = (await listLocalLicenses(ctx.db, tenantId))
-    .filter((row) => usableLocal(ctx, row))
-    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
-  const picked = local.find((row) => inForce(ctx, row)) ?? local[0]
-  if (!picked) throw new AppError('LICENSE_NOT_FOUND')
-  const reason = external.length > 0 ? 'local:grace-expired' : 'local:no-external'
-  return { summary: await summarise(ctx, picked), tenantId, reason }
+/**
+ * licenseInForce for many tenants in four queries, whatever their number (a sync compares every
+ * tenant it touches before and after): a tenant with no license answers undefined.
+ */
+export async function licensesInForce(
+  ctx: LicensingContext, tenantIds: Iterable<string>
+): Promise<Map<string, LicenseSummary | undefined>> {
+  const ids = [...new Set(tenantIds)]
+  const answers = new Map<string, LicenseSummary | undefined>(ids.map((id) => [id, undefined]))
+  let tenants: Tenant[], rows: StoredLicense[], types: LicenseType[]
+  try {
+    [tenants, rows, types] = await Promise.all([findTenants(ctx.db, ids), listLicensesInUse(ctx.db, ids), listLicenseTypes(ctx.db)])
+  } catch (err) {
+    ctx.log.warn({ err, tenants: ids.length }, 'licenses in force unknown: resolution failed')
+    return answers
+  }
+  const typeById = new Map(types.map((t) => [t.id, t]))
+  const rowsOf = new Map<string, StoredLicense[]>()
+  for (const row of rows) {
+    const list = rowsOf.get(row.tenantId)
+    if (list) list.push(row)
+    else rowsOf.set(row.tenantId, [row])
+  }
+  for (const tenant of tenants) {
+    try {
+      const { row } = chooseLicense(ctx, tenant, rowsOf.get(tenant.id) ?? [])
+      answers.set(tenant.id, summariseWith(ctx, row, typeById.get(row.licenseTypeId)))
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err
+    }
+  }
+  return answers
 }
 
 /**

@@ -1,5 +1,5 @@
 import { DEVELOPER_LICENSE_TYPE_ID, parseFeatures, signLicense, verifyLicense, type LocalLicensePayload } from '@license-hub/core'
-import { findLicenseType, insertLicense, type Db, type ServerLicense } from '@license-hub/db'
+import { findLicenseType, insertLicense, type Db, type ServerLicense, type StoredLicense } from '@license-hub/db'
 import { AppError } from '@license-hub/contract'
 
 export interface IssueLocalLicense {
@@ -13,7 +13,7 @@ export interface IssueLocalLicense {
 }
 
 /** The signed fields of a stored local license, exactly as they were signed. */
-export function localPayload(row: ServerLicense): LocalLicensePayload {
+export function localPayload(row: StoredLicense): LocalLicensePayload {
   return {
     tenantId: row.tenantId,
     organizationName: row.organizationName,
@@ -28,7 +28,7 @@ export function localPayload(row: ServerLicense): LocalLicensePayload {
   }
 }
 
-export function verifyLocalLicense(row: ServerLicense, publicKeyPem: string): boolean {
+export function verifyLocalLicense(row: StoredLicense, publicKeyPem: string): boolean {
   return row.signature !== null && verifyLicense(localPayload(row), row.signature, publicKeyPem)
 }
 

@@ -1,9 +1,9 @@
-import { planTenantCopies, typesToUpsert } from '@license-hub/core'
+import { planTenantCopies, typesToUpsert, type CopiesPlan } from '@license-hub/core'
 import { listExternalCopies, listLicenseTypes, listTenants, replaceExternalCopies, upsertExternalLicenseTypes } from '@license-hub/db'
 import { LicenseServerError, type LicenseServerClient } from '@license-hub/license-server'
-import type { ExternalLicense, ExternalLicenseType, LicenseSummary, SyncOutcome } from '@license-hub/contract'
+import type { ExternalLicense, ExternalLicenseType, SyncOutcome } from '@license-hub/contract'
 import type { LicensingContext } from './context.js'
-import { invalidateLicenseCache, licenseInForce } from './license-resolution.js'
+import { invalidateLicenseCache, licensesInForce } from './license-resolution.js'
 import { publishLicenseChanges } from './license-changes.js'
 import { retireLapsedCopies } from './grace.js'
 import { lockExternalSync } from './sync-lock.js'
@@ -11,11 +11,32 @@ import { noticeShrink } from './seats/usage.js'
 
 export type { SyncOutcome }
 
+/** Tenants whose events a sync publishes at once (each publication is a Postgres insert and a Redis publish). */
+const TENANTS_AT_ONCE = 8
+
+/** Runs `fn` over `items`, `limit` at a time, answering in order. */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length)
+  let next = 0
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await fn(items[i]!)
+    }
+  }))
+  return out
+}
+
+type Allocations = Map<string, number | 'failed'>
+
 interface Fetched {
   answer: { found: true; licenses: ExternalLicense[] } | { found: false }
   types: ExternalLicenseType[]
-  /** The server's own allocation per external id where its optional call answered, 'failed' where it failed. */
-  allocations: Map<string, number | 'failed'>
+  /**
+   * The server's own allocation per external id where its optional call answered, 'failed' where
+   * it failed; still in flight while the sync reads what it has (it never rejects).
+   */
+  allocations: Promise<Allocations>
 }
 
 async function fetchAll(ctx: LicensingContext, client: LicenseServerClient, fingerprints: Set<string>): Promise<Fetched> {
@@ -24,18 +45,48 @@ async function fetchAll(ctx: LicensingContext, client: LicenseServerClient, fing
     return [] as ExternalLicenseType[]
   })
   const answer = await client.fetchLicenses()
-  const allocations: Fetched['allocations'] = new Map()
-  if (answer.found) {
-    const ours = answer.licenses.filter((l) => fingerprints.has(l.server_fingerprint))
-    await Promise.all(ours.map(async (license) => {
-      const allocation = await client.fetchWebrtcAllocation(license.id).catch((err: unknown) => {
-        ctx.log.warn({ err, externalId: String(license.id) }, 'webrtc-sessions call failed: keeping the stored allocation')
-        return 'failed' as const
-      })
-      if (allocation !== undefined) allocations.set(String(license.id), allocation)
-    }))
+  const ours = answer.found ? answer.licenses.filter((l) => fingerprints.has(l.server_fingerprint)) : []
+  return { answer, types: await typesCall, allocations: fetchAllocations(ctx, client, ours) }
+}
+
+async function fetchAllocations(ctx: LicensingContext, client: LicenseServerClient, ours: ExternalLicense[]): Promise<Allocations> {
+  const allocations: Allocations = new Map()
+  if (ours.length === 0) return allocations
+  // Over the client's pooled connections, a bounded number at a time (one socket per license
+  // made the server and this process spend the sync opening and closing thousands of them).
+  const answers = await client.fetchWebrtcAllocations(ours.map((l) => l.id)).catch((err: unknown) => {
+    const failure = err instanceof Error ? err : new Error(String(err))
+    return new Map(ours.map((l) => [String(l.id), failure]))
+  })
+  const failed: string[] = []
+  let cause: string | undefined
+  for (const [id, allocation] of answers) {
+    if (allocation instanceof Error) {
+      failed.push(id)
+      cause ??= allocation.message
+      allocations.set(id, 'failed')
+    } else if (allocation !== undefined) {
+      allocations.set(id, allocation)
+    }
   }
-  return { answer, types: await typesCall, allocations }
+  // One line for the lot: a server whose call is down would otherwise log once per license.
+  if (failed.length > 0) {
+    ctx.log.warn({ externalIds: failed.slice(0, 20), failed: failed.length, cause, code: 'SYNC_ALLOCATION_FAILED' },
+      'webrtc-sessions call failed: keeping the stored allocation')
+  }
+  return allocations
+}
+
+/** Groups `items` by `key`, keeping their order. */
+function groupBy<T>(items: Iterable<T>, key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>()
+  for (const item of items) {
+    const k = key(item)
+    const group = groups.get(k)
+    if (group) group.push(item)
+    else groups.set(k, [item])
+  }
+  return groups
 }
 
 /**
@@ -82,18 +133,26 @@ export async function syncExternalLicenses(ctx: LicensingContext, client: Licens
     const types = new Map((await listLicenseTypes(trx)).map((t) => [t.id, t]))
 
     const current = await listExternalCopies(trx)
+    const licensesOf = groupBy(licenses, (l) => l.server_fingerprint)
+    const rowsOf = groupBy(current, (r) => r.tenantId)
     const touched = new Set(current.filter((r) => r.withdrawnAt === null).map((r) => r.tenantId))
-    for (const tenant of tenants) if (licenses.some((l) => l.server_fingerprint === tenant.fingerprint)) touched.add(tenant.id)
-    const before = new Map<string, LicenseSummary | undefined>()
-    for (const tenantId of touched) before.set(tenantId, await licenseInForce(tctx, tenantId))
+    for (const tenant of tenants) if (licensesOf.has(tenant.fingerprint)) touched.add(tenant.id)
+    const before = await licensesInForce(tctx, touched)
+    // The webrtc-sessions calls went on while the lines above read what we have.
+    const allocations = await fetched.allocations
 
+    // Every tenant's copies in one set of statements (an update, an insert, a withdrawal).
+    const plans: Omit<CopiesPlan, 'changed'> = { update: [], touch: [], insert: [], withdraw: [] }
     for (const tenant of tenants) {
-      const ours = licenses.filter((l) => l.server_fingerprint === tenant.fingerprint)
+      const ours = licensesOf.get(tenant.fingerprint) ?? []
       const plan = planTenantCopies({
-        tenantId: tenant.id, licenses: ours, rows: current.filter((r) => r.tenantId === tenant.id), allocations: fetched.allocations,
+        tenantId: tenant.id, licenses: ours, rows: rowsOf.get(tenant.id) ?? [], allocations,
         typeFeatures: (id) => types.get(id)?.features, now,
       })
-      await replaceExternalCopies(trx, plan, now)
+      for (const update of plan.update) plans.update.push(update)
+      for (const id of plan.touch) plans.touch.push(id)
+      for (const copy of plan.insert) plans.insert.push(copy)
+      for (const id of plan.withdraw) plans.withdraw.push(id)
       outcome.licensesSynced += ours.length
       outcome.changed += plan.changed
       outcome.withdrawn += plan.withdraw.length
@@ -102,27 +161,30 @@ export async function syncExternalLicenses(ctx: LicensingContext, client: Licens
           fetched.answer.found ? 'external license no longer listed by the server: withdrawn' : 'external server has no license for us: withdrawn')
       }
     }
+    await replaceExternalCopies(trx, plans, now)
 
-    const after = new Map<string, LicenseSummary | undefined>()
-    for (const tenantId of touched) after.set(tenantId, await licenseInForce(tctx, tenantId))
+    const after = await licensesInForce(tctx, touched)
     return { touched, before, after }
   })
 
-  // Published after the commit, so a client told of a change always finds it over REST.
+  // Published after the commit, so a client told of a change always finds it over REST. Tenants
+  // are independent of each other (their events keep their order), so they go a few at a time.
   const stale = outcome.typesSynced > 0 ? tenants.map((t) => t.id) : [...changes.touched]
-  for (const tenantId of stale) await invalidateLicenseCache(ctx, tenantId)
-  for (const tenantId of changes.touched) {
+  await Promise.all(stale.map((tenantId) => invalidateLicenseCache(ctx, tenantId)))
+  outcome.eventsPublished += (await mapLimit([...changes.touched], TENANTS_AT_ONCE, async (tenantId) => {
     const after = changes.after.get(tenantId)
-    if (!after) continue
-    outcome.eventsPublished += (await publishLicenseChanges(ctx, tenantId, changes.before.get(tenantId), after)).length
+    if (!after) return 0
+    const before = changes.before.get(tenantId)
+    let published = (await publishLicenseChanges(ctx, tenantId, before, after)).length
     try {
-      if (await noticeShrink(ctx, tenantId, changes.before.get(tenantId), after)) outcome.eventsPublished++
+      if (await noticeShrink(ctx, tenantId, before, after)) published++
     } catch (err) {
       // The sync itself is done and committed; only the usage notice is lost.
       ctx.log.warn({ err, tenantId, code: 'USAGE_NOTICE_FAILED' }, 'live seats not counted after the sync: no usage_limit_exceeded sent')
     }
     ctx.log.info({ tenantId, licenseId: after.id, source: after.source, code: 'LICENSE_SYNCED' }, 'license in force after sync')
-  }
+    return published
+  })).reduce((a, b) => a + b, 0)
 
   if (!fetched.answer.found) outcome.status = 'no-license'
   finish()

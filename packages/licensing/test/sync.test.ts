@@ -1,6 +1,6 @@
 import t from 'tap'
 import { createLicenseServerClient } from '@license-hub/license-server'
-import { findLicenseType, insertUser, listExternalLicenses } from '@license-hub/db'
+import { findLicenseType, insertTenant, insertUser, listExternalLicenses } from '@license-hub/db'
 import { createSession, resolveLicense, syncExternalLicenses, type LicensingContext } from '@license-hub/licensing'
 import { fakeLicense, type FakeLicenseServer, professionalType, refusedUrl, startFakeLicenseServer } from '@license-hub/test-support'
 import { licensingContext } from '@license-hub/test-support/licensing'
@@ -193,6 +193,63 @@ t.test('the optional webrtc-sessions call sets the allocation in force', async (
   fake.webrtcAllocations.set(String(license.id), 7)
   await syncExternalLicenses(ctx, clientFor(t, fake.url))
   t.equal((await resolveLicense(ctx, defaults.tenant.id)).summary.webrtcMaxUsers, 7)
+})
+
+t.test('a sync of many licenses for several tenants writes each copy with its own values in one go', async (t) => {
+  const { ctx, defaults, clock } = await licensingContext(t)
+  const fake = await startFakeLicenseServer(t)
+  const other = await insertTenant(ctx.db, { name: 'Other', fingerprint: 'fp-other' })
+  const mine = Array.from({ length: 120 }, (_, i) => fakeLicense(defaults.fingerprint, { organization_name: `Mine ${i}`, max_users: 10 + i }))
+  const theirs = Array.from({ length: 80 }, (_, i) => fakeLicense('fp-other', { organization_name: `Theirs ${i}`, expires_at: null }))
+  fake.licenses = [...mine, fakeLicense('not-an-installation-of-ours'), ...theirs]
+  for (const [i, license] of mine.entries()) if (i % 2 === 0) fake.webrtcAllocations.set(String(license.id), i % 25)
+  const first = await syncExternalLicenses(ctx, clientFor(t, fake.url))
+  t.match(first, { status: 'synced', licensesSynced: 200, changed: 200 })
+
+  const rows = async (tenantId: string) => new Map((await listExternalLicenses(ctx.db, tenantId)).map((r) => [r.externalId, r]))
+  const stored = await rows(defaults.tenant.id)
+  t.equal(stored.size, 120)
+  for (const [i, license] of mine.entries()) {
+    const row = stored.get(String(license.id))
+    t.same([row?.organizationName, row?.maxUsers, row?.webrtcMaxUsers, row?.expiresAt?.toISOString()],
+      [license.organization_name, license.max_users, i % 2 === 0 ? i % 25 : license.webrtc_max_users, license.expires_at])
+  }
+  t.same([...(await rows(other.id)).values()].map((r) => [r.organizationName, r.expiresAt]).slice(0, 2), [['Theirs 0', null], ['Theirs 1', null]])
+
+  // One changed, one gone, one new, the rest as they were.
+  clock.now = new Date(clock.now.getTime() + 5 * 60_000)
+  mine[3]!.status = 'suspended'
+  fake.licenses = fake.licenses.filter((l) => l !== mine[5])
+  fake.licenses.push(fakeLicense(defaults.fingerprint, { organization_name: 'Mine new' }))
+  const second = await syncExternalLicenses(ctx, clientFor(t, fake.url))
+  t.match(second, { status: 'synced', licensesSynced: 200, changed: 3, withdrawn: 1 })
+  const after = await rows(defaults.tenant.id)
+  t.equal(after.get(String(mine[3]!.id))?.status, 'suspended')
+  t.notOk(after.has(String(mine[5]!.id)), 'the license no longer listed is withdrawn')
+  t.ok([...after.values()].some((r) => r.organizationName === 'Mine new'))
+  const unchanged = after.get(String(mine[7]!.id))
+  t.equal(unchanged?.lastSyncedAt?.getTime(), clock.now.getTime(), 'an unchanged copy has its last_synced_at moved')
+  const before = stored.get(String(mine[7]!.id))
+  t.same([unchanged?.organizationName, unchanged?.webrtcMaxUsers], [before?.organizationName, mine[7]!.webrtc_max_users])
+  t.equal((await rows(other.id)).get(String(theirs[0]!.id))?.lastSyncedAt?.getTime(), clock.now.getTime(), 'so has another tenant\'s')
+})
+
+t.test('a webrtc-sessions call failing for every license keeps every stored allocation and logs one line', async (t) => {
+  const { ctx, defaults, log } = await licensingContext(t)
+  const fake = await startFakeLicenseServer(t)
+  const licenses = Array.from({ length: 30 }, () => fakeLicense(defaults.fingerprint))
+  fake.licenses = licenses
+  for (const license of licenses) fake.webrtcAllocations.set(String(license.id), 4)
+  await syncExternalLicenses(ctx, clientFor(t, fake.url))
+
+  fake.webrtcMode = 'error'
+  const outcome = await syncExternalLicenses(ctx, clientFor(t, fake.url))
+  t.match(outcome, { status: 'synced', licensesSynced: 30, changed: 0 })
+  const rows = await listExternalLicenses(ctx.db, defaults.tenant.id)
+  t.same(new Set(rows.map((r) => r.webrtcMaxUsers)), new Set([4]), 'the allocations stay what the server last said')
+  const lines = log.withMessage('webrtc-sessions call failed: keeping the stored allocation')
+  t.equal(lines.length, 1)
+  t.match(lines[0], { level: 40, failed: 30, code: 'SYNC_ALLOCATION_FAILED', cause: /answered 500/ })
 })
 
 t.test('types are upserted by id, Developer is never replaced, a failed types call changes nothing', async (t) => {

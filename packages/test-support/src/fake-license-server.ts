@@ -42,6 +42,8 @@ export interface FakeLicenseServer {
   /** Mode of GET /licenses (and of the other calls unless set below). */
   mode: FakeMode
   typesMode?: FakeMode
+  /** Mode of GET /licenses/{id}/webrtc-sessions alone, when set. */
+  webrtcMode?: FakeMode
   requests: RecordedRequest[]
   hits(path: string): number
   close(): Promise<void>
@@ -89,7 +91,11 @@ export async function startFakeLicenseServer(t: Teardown): Promise<FakeLicenseSe
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!
     fake.requests.push({ method: req.method ?? 'GET', path, headers: req.headers })
-    const mode = path === '/licenses' ? fake.mode : (path === '/licenses/types' ? fake.typesMode ?? fake.mode : fake.mode)
+    const mode = path === '/licenses'
+      ? fake.mode
+      : path === '/licenses/types'
+        ? fake.typesMode ?? fake.mode
+        : /\/webrtc-sessions$/.test(path) ? fake.webrtcMode ?? fake.mode : fake.mode
     const json = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' })
       res.end(JSON.stringify(body))

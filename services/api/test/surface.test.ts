@@ -2,6 +2,7 @@ import t from 'tap'
 import { buildTestApp } from '../../../test/helpers/app.js'
 import { createTestUser } from '../../../test/helpers/users.js'
 import { connect } from '../../../test/ws/ws-client.js'
+import { securityHeaders } from '../src/plugins/security-headers.js'
 
 t.test('security headers on API answers; /docs keeps working under its own CSP', async (t) => {
   const { app } = await buildTestApp(t)
@@ -24,6 +25,18 @@ t.test('security headers on API answers; /docs keeps working under its own CSP',
   const script = await app.inject({ method: 'GET', url: '/docs/static/swagger-initializer.js' })
   t.equal(script.statusCode, 200, 'the UI assets load')
   t.equal((await app.inject({ method: 'GET', url: '/docs/json' })).statusCode, 200)
+})
+
+t.test('every answer carries helmet\'s whole header set, worked out once', async (t) => {
+  const { app } = await buildTestApp(t)
+  const expected = securityHeaders()
+  t.ok(['cross-origin-opener-policy', 'cross-origin-resource-policy', 'origin-agent-cluster', 'x-dns-prefetch-control',
+    'x-download-options', 'x-permitted-cross-domain-policies', 'x-xss-protection'].every((name) => name in expected), 'helmet\'s defaults are there')
+  for (const url of ['/health', '/api/licenses/current', '/no-such-route']) {
+    const res = await app.inject({ method: 'GET', url })
+    for (const [name, value] of Object.entries(expected)) t.equal(res.headers[name], value, `${url}: ${name}`)
+    t.equal(res.headers['x-powered-by'], undefined)
+  }
 })
 
 t.test('/metrics names no tenant unless METRICS_TENANT_LABELS=true', async (t) => {

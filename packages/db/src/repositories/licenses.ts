@@ -1,5 +1,6 @@
+import { sql } from 'kysely'
 import type { Db } from '../connection.js'
-import type { NewServerLicense, ServerLicense, ServerLicenseUpdate } from '../schema.js'
+import type { NewServerLicense, ServerLicense, ServerLicenseUpdate, StoredLicense } from '../schema.js'
 
 export async function insertLicense(db: Db, license: NewServerLicense): Promise<ServerLicense> {
   return db.insertInto('serverLicenses').values(license).returningAll().executeTakeFirstOrThrow()
@@ -46,6 +47,19 @@ export async function withdrawLapsedCopies(db: Db, ids: string[], cutoff: Date, 
   return rows.map((row) => row.id)
 }
 
+const STORED_COLUMNS = [
+  'id', 'source', 'externalId', 'tenantId', 'organizationName', 'serverFingerprint', 'status', 'maxUsers', 'webrtcMaxUsers',
+  'webrtcAllocation', 'licenseTypeId', 'features', 'signature', 'issuedAt', 'expiresAt', 'lastSyncedAt', 'withdrawnAt',
+  'createdAt', 'updatedAt',
+] as const satisfies ReadonlyArray<keyof StoredLicense>
+
+/** The licenses (external and local) of these tenants that have not been withdrawn, in one query. */
+export async function listLicensesInUse(db: Db, tenantIds: string[]): Promise<StoredLicense[]> {
+  if (tenantIds.length === 0) return []
+  return db.selectFrom('serverLicenses').select(STORED_COLUMNS).where('tenantId', '=', sql<string>`any(${tenantIds}::uuid[])`)
+    .where('withdrawnAt', 'is', null).execute()
+}
+
 /** Every external copy of every tenant, withdrawn ones included (a sync may bring them back). */
 export async function listExternalCopies(db: Db): Promise<ServerLicense[]> {
   return db.selectFrom('serverLicenses').selectAll().where('source', '=', 'external').execute()
@@ -55,21 +69,77 @@ type ExternalCopyValues = Omit<NewServerLicense, 'webrtcAllocation' | 'id' | 'cr
 
 /**
  * Writes what a sync decided for the external copies: `update` rewrites rows by id (keeping the
- * admin's allocation), `insert` adds new copies (no admin allocation yet), `withdraw` marks rows as
- * no longer offered. Run it in the sync's transaction.
+ * admin's allocation), `touch` only moves the last_synced_at of rows the server listed unchanged,
+ * `insert` adds new copies (no admin allocation yet), `withdraw` marks rows as no longer offered.
+ * Run it in the sync's transaction. Four statements at most, whatever the number of copies: each
+ * column travels as one array parameter and `unnest` turns them back into rows (one statement per
+ * copy made a 5,000-license sync take seconds; a VALUES list would hit Postgres's 65,535-parameter
+ * limit).
  */
 export async function replaceExternalCopies(db: Db, plan: {
   update: Array<{ id: string; copy: ExternalCopyValues }>
+  touch?: string[]
   insert: ExternalCopyValues[]
   withdraw: string[]
 }, now: Date): Promise<void> {
-  for (const { id, copy } of plan.update) {
-    await db.updateTable('serverLicenses').set({ ...copy, updatedAt: now }).where('id', '=', id).execute()
+  if (plan.touch && plan.touch.length > 0) {
+    await db.updateTable('serverLicenses').set({ lastSyncedAt: now, updatedAt: now })
+      .where('id', '=', sql<string>`any(${plan.touch}::uuid[])`).where('source', '=', 'external').execute()
+  }
+  if (plan.update.length > 0) {
+    const c = columns(plan.update.map((u) => u.copy))
+    await sql`
+      update server_licenses as s set
+        external_id = v.external_id, tenant_id = v.tenant_id, organization_name = v.organization_name,
+        server_fingerprint = v.server_fingerprint, status = v.status, max_users = v.max_users,
+        webrtc_max_users = v.webrtc_max_users, license_type_id = v.license_type_id, features = v.features::jsonb,
+        raw = v.raw::jsonb, signature = null, issued_at = coalesce(v.issued_at, s.issued_at), expires_at = v.expires_at,
+        last_synced_at = v.last_synced_at, withdrawn_at = null, updated_at = ${now}
+      from unnest(${plan.update.map((u) => u.id)}::uuid[], ${c.externalId}::text[], ${c.tenantId}::uuid[],
+        ${c.organizationName}::text[], ${c.serverFingerprint}::text[], ${c.status}::text[], ${c.maxUsers}::int[],
+        ${c.webrtcMaxUsers}::int[], ${c.licenseTypeId}::int[], ${c.features}::text[], ${c.raw}::text[],
+        ${c.issuedAt}::timestamptz[], ${c.expiresAt}::timestamptz[], ${c.lastSyncedAt}::timestamptz[])
+        as v(id, external_id, tenant_id, organization_name, server_fingerprint, status, max_users, webrtc_max_users,
+          license_type_id, features, raw, issued_at, expires_at, last_synced_at)
+      where s.id = v.id and s.source = 'external'`.execute(db)
   }
   if (plan.insert.length > 0) {
-    await db.insertInto('serverLicenses').values(plan.insert.map((copy) => ({ ...copy, webrtcAllocation: null }))).execute()
+    const c = columns(plan.insert)
+    await sql`
+      insert into server_licenses (source, external_id, tenant_id, organization_name, server_fingerprint, status, max_users,
+        webrtc_max_users, webrtc_allocation, license_type_id, features, raw, signature, issued_at, expires_at, last_synced_at,
+        withdrawn_at, created_at, updated_at)
+      select 'external', v.external_id, v.tenant_id, v.organization_name, v.server_fingerprint, v.status, v.max_users,
+        v.webrtc_max_users, null, v.license_type_id, v.features::jsonb, v.raw::jsonb, null, coalesce(v.issued_at, ${now}), v.expires_at,
+        v.last_synced_at, null, ${now}, ${now}
+      from unnest(${c.externalId}::text[], ${c.tenantId}::uuid[], ${c.organizationName}::text[], ${c.serverFingerprint}::text[],
+        ${c.status}::text[], ${c.maxUsers}::int[], ${c.webrtcMaxUsers}::int[], ${c.licenseTypeId}::int[], ${c.features}::text[],
+        ${c.raw}::text[], ${c.issuedAt}::timestamptz[], ${c.expiresAt}::timestamptz[], ${c.lastSyncedAt}::timestamptz[])
+        as v(external_id, tenant_id, organization_name, server_fingerprint, status, max_users, webrtc_max_users,
+          license_type_id, features, raw, issued_at, expires_at, last_synced_at)`.execute(db)
   }
   if (plan.withdraw.length > 0) {
-    await db.updateTable('serverLicenses').set({ withdrawnAt: now, updatedAt: now }).where('id', 'in', plan.withdraw).execute()
+    await db.updateTable('serverLicenses').set({ withdrawnAt: now, updatedAt: now }).where('id', '=', sql<string>`any(${plan.withdraw}::uuid[])`).execute()
+  }
+}
+
+/** The copies' values column by column, as the array parameters of an `unnest`. */
+function columns(copies: ExternalCopyValues[]) {
+  // ISO text, so that no time zone of this process enters the array literal.
+  const time = (value: Date | string | null | undefined) => (value == null ? null : new Date(value).toISOString())
+  return {
+    externalId: copies.map((c) => c.externalId ?? null),
+    tenantId: copies.map((c) => c.tenantId),
+    organizationName: copies.map((c) => c.organizationName),
+    serverFingerprint: copies.map((c) => c.serverFingerprint),
+    status: copies.map((c) => c.status),
+    maxUsers: copies.map((c) => c.maxUsers),
+    webrtcMaxUsers: copies.map((c) => c.webrtcMaxUsers),
+    licenseTypeId: copies.map((c) => c.licenseTypeId),
+    features: copies.map((c) => c.features ?? '{}'),
+    raw: copies.map((c) => c.raw ?? null),
+    issuedAt: copies.map((c) => time(c.issuedAt)),
+    expiresAt: copies.map((c) => time(c.expiresAt)),
+    lastSyncedAt: copies.map((c) => time(c.lastSyncedAt)),
   }
 }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import type { Db } from '../connection.js'
 import type { Tenant } from '../schema.js'
 
@@ -7,6 +8,11 @@ export async function insertTenant(db: Db, tenant: { name: string; fingerprint: 
 
 export async function findTenant(db: Db, id: string): Promise<Tenant | undefined> {
   return db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+export async function findTenants(db: Db, ids: string[]): Promise<Tenant[]> {
+  if (ids.length === 0) return []
+  return db.selectFrom('tenants').selectAll().where('id', '=', sql<string>`any(${ids}::uuid[])`).execute()
 }
 
 export async function findDefaultTenant(db: Db): Promise<Tenant | undefined> {

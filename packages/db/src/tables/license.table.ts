@@ -40,5 +40,7 @@ export interface ServerLicenseTable {
 
 export type LicenseType = Selectable<LicenseTypeTable>
 export type ServerLicense = Selectable<ServerLicenseTable>
+/** A license as read to decide on it: everything but the server's raw answer, which nothing reads back. */
+export type StoredLicense = Omit<ServerLicense, 'raw'>
 export type NewServerLicense = Insertable<ServerLicenseTable>
 export type ServerLicenseUpdate = Updateable<ServerLicenseTable>

@@ -1,4 +1,6 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify'
 import type { WebSocket, RawData } from 'ws'
 import { CLOSE_CODES, type ClientMessage, type PongMessage, type WsConnectionQuery } from '@license-hub/contract'
 import { missedEvents, type LicensingContext, type Replay } from '@license-hub/licensing'
@@ -37,11 +39,24 @@ export async function checkConnectionToken(
   return (await app.tokenHonoured(user)) ? user : undefined
 }
 
+/**
+ * @fastify/websocket routes an upgrade through Fastify with a ServerResponse assigned to the TCP
+ * socket; hijacked, it never finishes, so the socket kept it, and through its listeners the
+ * request and reply (raw request, headers, route context), for the connection's whole life:
+ * three times the memory of a bare `ws` socket. The upgrade is done by now, so the socket lets go.
+ */
+function releaseUpgradeResponse(request: FastifyRequest): void {
+  const tcp = request.raw.socket as (Socket & { _httpMessage?: ServerResponse | null }) | null
+  const response = tcp?._httpMessage
+  if (tcp && response) response.detachSocket(tcp)
+}
+
 /** Handlers are attached synchronously, before any await, so no client message is missed. */
 export function acceptConnection(
   app: FastifyInstance, hub: WsHub, options: WsHubOptions, socket: WebSocket,
   request: FastifyRequest<{ Querystring: WsConnectionQuery }>, user: AuthUser | undefined
 ): void {
+  releaseUpgradeResponse(request)
   const token = tokenOf(request)
   if (!token || !user) {
     // The reason, never the token (the request URL carrying it is redacted by the logger).
@@ -60,15 +75,33 @@ export function acceptConnection(
     return
   }
 
+  // The listeners of an open socket hold its logger, never the request: @fastify/websocket's own
+  // error listener held the request and reply (raw request and headers, response, route context)
+  // for the socket's whole life, twice the memory of a bare `ws` socket. Ours does what it did.
+  const log = request.log
+  socket.removeAllListeners('error')
+  socket.on('error', (err: Error) => socketError(log, socket, err))
   socket.on('pong', () => { client.alive = true })
   socket.on('message', (data: RawData, isBinary: boolean) => onMessage(hub, client, data, isBinary))
   socket.on('close', (code: number) => {
     hub.remove(client)
-    request.log.info({ tenantId: user.tenantId, userId: user.id, closeCode: code }, 'WebSocket disconnected')
+    log.info({ tenantId: user.tenantId, userId: user.id, closeCode: code }, 'WebSocket disconnected')
   })
   scheduleExpiry(app, hub, client, token)
-  request.log.info({ tenantId: user.tenantId, userId: user.id, replay: lastEventId !== undefined }, 'WebSocket connected')
+  log.info({ tenantId: user.tenantId, userId: user.id, replay: lastEventId !== undefined }, 'WebSocket connected')
   if (lastEventId !== undefined) void replay(app.licensing, hub, options, client, lastEventId, request)
+}
+
+/**
+ * A client's protocol error (oversize frame, bad opcode, invalid UTF-8) is its own fault: ws has
+ * already closed the socket with the right code; one warn line without a stack, so no client can
+ * flood the error log. Anything else is ours, logged with its stack.
+ */
+export function socketError(log: FastifyBaseLogger, socket: WebSocket, err: Error): void {
+  const code = (err as { code?: unknown }).code
+  if (typeof code === 'string' && code.startsWith('WS_ERR_')) log.warn({ code, reason: err.message }, 'WebSocket protocol error: socket closed')
+  else log.error({ err }, 'WebSocket handler failed')
+  socket.terminate()
 }
 
 /** Why a token was refused: expired, or not a valid token of ours at all. */

@@ -6,7 +6,7 @@ import type { FastifyRequest } from 'fastify'
 import { AppError, ErrorResponse, WsConnectionQuery } from '@license-hub/contract'
 import { dropOnEvent } from '@license-hub/licensing'
 import { WsHub } from './hub.js'
-import { acceptConnection, checkConnectionToken, selectProtocol } from './connection.js'
+import { acceptConnection, checkConnectionToken, selectProtocol, socketError } from './connection.js'
 import type { AuthUser } from '../auth.js'
 import { nodeStats, subscribeToEvents, type RedisTarget, type TenantStats } from '@license-hub/redis'
 import { ensureRegistered, trackHub } from './metrics.js'
@@ -81,15 +81,8 @@ export default fp<WsHubPluginOptions>(async (app, { redisUrl, ...overrides }) =>
       perMessageDeflate: false,
       handleProtocols: selectProtocol,
     },
-    // A client's protocol error (oversize frame, bad opcode, invalid UTF-8) is its own fault: ws has
-    // already closed the socket with the right code; one warn line without a stack, so no client can
-    // flood the error log. Anything else is ours, logged with its stack.
-    errorHandler: (err, socket, request) => {
-      const code = (err as { code?: unknown }).code
-      if (typeof code === 'string' && code.startsWith('WS_ERR_')) request.log.warn({ code, reason: err.message }, 'WebSocket protocol error: socket closed')
-      else request.log.error({ err }, 'WebSocket handler failed')
-      socket.terminate()
-    },
+    // Errors before a socket is accepted; an accepted socket has its own listener (connection.ts).
+    errorHandler: (err, socket, request) => socketError(request.log, socket, err),
     // Replaces the default, which closes every socket at once: a reconnect storm on the other nodes.
     preClose: async () => {
       app.draining = true
