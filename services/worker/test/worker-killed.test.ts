@@ -71,9 +71,13 @@ t.test('a worker killed in the middle of a sync transaction leaves nothing half-
   const blocked = await waitFor(async () => {
     if (first.child.exitCode !== null) throw new Error(`the worker exited:\n${first.output()}`)
     const { rows } = await sql<{ pid: number }>`select pid from pg_stat_activity
-      where datname = current_database() and wait_event_type = 'Lock' and query like 'update "server_licenses"%'`.execute(db)
+      where datname = current_database() and wait_event_type = 'Lock' and query ~* 'server_licenses'`.execute(db)
     return rows[0]
-  }, 60_000, 'the sync to wait on the locked row')
+  }, 60_000, 'the sync to wait on the locked row').catch(async (err: Error) => {
+    const { rows } = await sql<{ state: string; wait: string; query: string }>`select state, wait_event_type as wait, query from pg_stat_activity
+      where datname = current_database()`.execute(db)
+    throw new Error(`${err.message}; sessions: ${JSON.stringify(rows)}; worker:\n${first.output()}`)
+  })
 
   const bull = queueConnection(redisServer.url, 'queue-worker')
   t.teardown(() => bull.quit())

@@ -66,15 +66,24 @@ export function handleError(err: FastifyError | AppError, request: FastifyReques
   return reply.status(status).send(errorBody(status, status === 400 ? 'VALIDATION_ERROR' : 'BAD_REQUEST', err.message))
 }
 
+/** Node's parser refusals that have a code of their own in the catalogue. */
+const NODE_REFUSALS: Record<string, ErrorCode> = { HPE_HEADER_OVERFLOW: 'HEADERS_TOO_LARGE', HPE_URI_TOO_LONG: 'URI_TOO_LONG' }
+
 /** What Node refuses before Fastify has a request (headers or URL too large, garbage), in the contract's shape. */
 export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoException, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return
-  const code: ErrorCode = err.code === 'HPE_HEADER_OVERFLOW' ? 'HEADERS_TOO_LARGE' : err.code === 'HPE_URI_TOO_LONG' ? 'URI_TOO_LONG' : 'VALIDATION_ERROR'
-  const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : ERRORS[code].status
-  const payload = JSON.stringify(errorBody(status, status === 408 ? 'REQUEST_TIMEOUT' : code, status === 408 ? 'Request timeout' : code === 'VALIDATION_ERROR' ? 'Malformed HTTP request' : ERRORS[code].message))
+  const code: ErrorCode = NODE_REFUSALS[err.code ?? ''] ?? 'VALIDATION_ERROR'
+  const timedOut = err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+  const status = timedOut ? 408 : ERRORS[code].status
+  const message = timedOut ? 'Request timeout' : code === 'VALIDATION_ERROR' ? 'Malformed HTTP request' : ERRORS[code].message
+  const payload = JSON.stringify(errorBody(status, timedOut ? 'REQUEST_TIMEOUT' : code, message))
   this.log.debug({ code: err.code }, 'client error')
   if (socket.writable) {
-    socket.write(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nContent-Length: ${Buffer.byteLength(payload)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${payload}`)
+    const head = [
+      `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}`, `Content-Length: ${Buffer.byteLength(payload)}`,
+      'Content-Type: application/json; charset=utf-8', 'Connection: close',
+    ]
+    socket.write(`${head.join('\r\n')}\r\n\r\n${payload}`)
   }
   socket.destroy()
 }
