@@ -1,4 +1,5 @@
 import { AppError, type LicenseRecord } from '@license-hub/contract'
+import { isUuid } from '@license-hub/core'
 import { findTenant, type Tenant } from '@license-hub/db'
 import type { LicensingContext } from './context.js'
 import { withLicenseChangeEvents } from './license-changes.js'
@@ -22,11 +23,9 @@ export function assertLocalMode(ctx: LicensingContext): void {
   if (ctx.config.licenseServer) throw new AppError('NOT_IMPLEMENTED', 'Licenses are managed by the external license server; local licenses cannot be generated')
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
 /** The tenant an operator or a token names, or 404 NOT_FOUND (a malformed id names none). */
 export async function tenantOf(ctx: Pick<LicensingContext, 'db'>, tenantId: string): Promise<Tenant> {
-  const tenant = UUID.test(tenantId) ? await findTenant(ctx.db, tenantId) : undefined
+  const tenant = isUuid(tenantId) ? await findTenant(ctx.db, tenantId) : undefined
   if (!tenant) throw new AppError('NOT_FOUND', `no tenant ${tenantId}`)
   return tenant
 }

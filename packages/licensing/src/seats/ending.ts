@@ -1,5 +1,5 @@
 import { AppError, type SessionEndReason } from '@license-hub/contract'
-import { sessionEndedEvent } from '@license-hub/core'
+import { isUuid, sessionEndedEvent } from '@license-hub/core'
 import { endSessions, expireLapsedSessions, expireSessions, findSession, listOpenUserSessions, type ClientSession } from '@license-hub/db'
 import { releaseSeats } from '@license-hub/redis'
 import type { LicensingContext } from '../context.js'
@@ -95,7 +95,7 @@ export async function endLapsedSessions(ctx: LicensingContext): Promise<number> 
 
 /** An operator ends a session of a tenant (reason revoked, its device told); false when it had already ended. */
 export async function revokeSession(ctx: LicensingContext, tenantId: string, sessionId: string): Promise<boolean> {
-  const session = /^[0-9a-f-]{36}$/i.test(sessionId) ? await findSession(ctx.db, tenantId, sessionId) : undefined
+  const session = isUuid(sessionId) ? await findSession(ctx.db, tenantId, sessionId) : undefined
   if (!session) throw new AppError('SESSION_NOT_FOUND')
   if (session.endedAt) return false
   return (await endAndRelease(ctx, [session], 'revoked')).length > 0

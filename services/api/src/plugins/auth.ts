@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import fastifyJwt from '@fastify/jwt'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { AppError, TOKEN_MAX_TTL_SEC } from '@license-hub/contract'
+import { isUuid } from '@license-hub/core'
 import { findTokenSubject } from '@license-hub/db'
 import { TokenSubjects } from './token-subjects.js'
 
@@ -55,7 +56,6 @@ const TOKEN_CACHE_SIZE = 50_000
 const TOKEN_CACHE_TTL_MS = 10 * 60_000
 /** Clock skew tolerated between the node that signed a token and the one reading it. */
 const SKEW_SEC = 60
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /**
  * The claims a token must carry, checked for shape: UUID ids, a known role, an `exp` no further
@@ -63,8 +63,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
  */
 export function toAuthUser(claims: TokenClaims, nowSec = Date.now() / 1000): AuthUser | undefined {
   const id = claims.id ?? claims.userId
-  if (typeof id !== 'string' || !UUID.test(id)) return undefined
-  if (typeof claims.tenantId !== 'string' || !UUID.test(claims.tenantId)) return undefined
+  if (!isUuid(id) || !isUuid(claims.tenantId)) return undefined
   if (typeof claims.exp !== 'number' || claims.exp > nowSec + TOKEN_MAX_TTL_SEC + SKEW_SEC) return undefined
   if (claims.role !== 'admin' && claims.role !== 'user') return undefined
   const version = claims.tokenVersion ?? 0
