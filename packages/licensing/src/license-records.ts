@@ -1,4 +1,4 @@
-import { AppError, type LicenseRecord, type LicenseTypeView } from '@license-hub/contract'
+import { AppError, type LicenseRecord, type LicenseSummary, type LicenseTypeView } from '@license-hub/contract'
 import { parseFeatures } from '@license-hub/core'
 import { listLicenses, listLicenseTypes, type LicenseType, type ServerLicense } from '@license-hub/db'
 import type { LicensingContext } from './context.js'
@@ -20,19 +20,19 @@ export function licenseRecord(row: ServerLicense, publicKey: string, inForceId: 
   }
 }
 
-/** The id of the tenant's license in force, or undefined when it has none. */
-export function licenseInForceId(ctx: LicensingContext, tenantId: string): Promise<string | undefined> {
-  return resolveLicense(ctx, tenantId).then((resolved) => resolved.summary.id, (err: unknown) => {
+/** The tenant's license in force as /current resolves it (cached), or undefined when it has none. */
+export function currentLicense(ctx: LicensingContext, tenantId: string): Promise<LicenseSummary | undefined> {
+  return resolveLicense(ctx, tenantId).then((resolved) => resolved.summary, (err: unknown) => {
     // No license in force (an AppError) is an answer; anything else is a fault worth a line.
-    if (!(err instanceof AppError)) ctx.log.warn({ err, tenantId }, 'license in force unknown: none marked current')
+    if (!(err instanceof AppError)) ctx.log.warn({ err, tenantId }, 'license in force unknown: answered as none')
     return undefined
   })
 }
 
 /** GET /api/licenses/ and `cli license list`: every license of a tenant in the local cache. */
 export async function licenseRecords(ctx: LicensingContext, tenantId: string): Promise<LicenseRecord[]> {
-  const [rows, current] = await Promise.all([listLicenses(ctx.db, tenantId), licenseInForceId(ctx, tenantId)])
-  return rows.map((row) => licenseRecord(row, ctx.secrets.licensePublicKey, current))
+  const [rows, current] = await Promise.all([listLicenses(ctx.db, tenantId), currentLicense(ctx, tenantId)])
+  return rows.map((row) => licenseRecord(row, ctx.secrets.licensePublicKey, current?.id))
 }
 
 export function licenseTypeView(type: LicenseType): LicenseTypeView {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { AppError, ErrorResponse, SyncResult, type SyncOutcome } from '@license-hub/contract'
-import { resolveLicense } from '@license-hub/licensing'
+import { currentLicense } from '@license-hub/licensing'
 
 /** How long the request waits for the worker's outcome before answering 503. */
 export const SYNC_WAIT_MS = 15_000
@@ -14,14 +14,8 @@ const DESCRIPTION = [
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const ctx = app.licensing
-  const sourceOf = async (tenantId: string) => {
-    const license = await resolveLicense(ctx, tenantId).catch((err: unknown) => {
-      // No license in force (an AppError) reads as local; anything else is a fault worth a line.
-      if (!(err instanceof AppError)) app.log.warn({ err, tenantId }, 'license in force unknown: sync source reported as local')
-      return undefined
-    })
-    return license?.summary.source ?? 'local'
-  }
+  // No license in force reads as local.
+  const sourceOf = async (tenantId: string) => (await currentLicense(ctx, tenantId))?.source ?? 'local'
 
   app.post('/sync', {
     onRequest: app.requireAdmin,
