@@ -53,3 +53,8 @@ export function createQueue<N extends QueueName>(name: N, connection: RedisClien
 export function createQueueEvents(name: QueueName, connection: RedisClient, keys: RedisKeys): QueueEvents {
   return new QueueEvents(name, queueOptions(connection, keys))
 }
+
+/** A sync an admin or operator asked for and waits on: run once (its waiter reports a failure), kept briefly. */
+export function queueManualSync(queue: TypedQueue<'sync'>, requestedBy: string) {
+  return queue.add('sync', { reason: 'manual', requestedBy }, { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } })
+}

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import type { QueueEvents } from 'bullmq'
 import type { SyncOutcome } from '@license-hub/contract'
-import { closeRedis, createQueue, createQueueEvents, queueConnection, type RedisClient, type TypedQueue } from '@license-hub/redis'
+import { closeRedis, createQueue, createQueueEvents, queueConnection, queueManualSync, type RedisClient, type TypedQueue } from '@license-hub/redis'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -34,7 +34,7 @@ export default fp(async (app) => {
   app.decorate('syncQueue', {
     async run(requestedBy, waitMs) {
       const { queue, events } = connect()
-      const job = await queue.add('sync', { reason: 'manual', requestedBy }, { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } })
+      const job = await queueManualSync(queue, requestedBy)
       return await job.waitUntilFinished(events, waitMs) as SyncOutcome
     },
   } satisfies SyncQueue)

@@ -1,6 +1,6 @@
 import type { LicenseEventMessage, PublishedEvent, SyncOutcome } from '@license-hub/contract'
 import { eventHistory, type LicensingContext } from '@license-hub/licensing'
-import { createQueue, createQueueEvents, followTenantEvents, queueConnection, redisKeys } from '@license-hub/redis'
+import { createQueue, createQueueEvents, followTenantEvents, queueConnection, queueManualSync, redisKeys } from '@license-hub/redis'
 import { CommandError, type CliContext } from './context.js'
 
 /** Queues a sync for the worker (serialised with the scheduled ones) and waits for its outcome. */
@@ -14,7 +14,7 @@ export async function runSync(cli: CliContext, timeoutMs: number): Promise<SyncO
   const events = createQueueEvents('sync', listener, keys)
   try {
     await events.waitUntilReady()
-    const job = await queue.add('sync', { reason: 'manual', requestedBy: 'cli' }, { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } })
+    const job = await queueManualSync(queue, 'cli')
     cli.log.info({ jobId: job.id }, 'sync queued: waiting for a worker')
     try {
       return await job.waitUntilFinished(events, timeoutMs) as SyncOutcome
