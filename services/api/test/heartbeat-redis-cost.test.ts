@@ -8,8 +8,9 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { startRedis } from '@license-hub/local-servers'
+import { pipelined } from '@license-hub/redis'
 import { buildTestApp } from '../../../test/helpers/app.js'
-import { createTestUser } from '../../../test/helpers/users.js'
+import { createTestUser, type TestUser } from '../../../test/helpers/users.js'
 import { createSession, licenseWithSeats, validateSession } from './helpers/seats.js'
 import { harnessEnv } from '@license-hub/test-support'
 
@@ -68,4 +69,50 @@ t.test('a heartbeat is one round trip to Redis (the seat script), of about a kil
   t.same(ran.filter(([, n]) => n > HEARTBEATS), [], 'each of them at most once per heartbeat: nothing beside the script reads the marker or a cache')
   t.ok(per.in > 300 && per.in < 1500, `its request carries the seven keys and six arguments (${per.in.toFixed(0)} bytes)`)
   t.ok(per.out < 200, `its reply is a short array (${per.out.toFixed(0)} bytes)`)
+})
+
+t.test('concurrent heartbeats leave for Redis in one pipeline, and each still gets its own answer', async (t) => {
+  const server = await startRedis({ dataDir: join(harnessEnv().tmp, `heartbeat-batch-${randomBytes(4).toString('hex')}`) })
+  t.teardown(() => server.stop())
+  const testApp = await buildTestApp(t, { redisUrl: server.url, wsHub: { statsRefreshMs: 3_600_000 } })
+  const { app } = testApp
+  const probe = new Redis(server.url)
+  t.teardown(() => probe.quit())
+  await licenseWithSeats(testApp, 50)
+  const seats: { user: TestUser, sessionId: string }[] = []
+  for (let i = 0; i < 20; i++) {
+    const user = await createTestUser(testApp)
+    const { sessionId } = (await createSession(app, user.headers, `device-${i}`)).json()
+    t.equal((await validateSession(app, user.headers, sessionId)).json().valid, true, `seat ${i} is warm`)
+    seats.push({ user, sessionId })
+  }
+  const reads = async () => stat(await probe.info('stats'), 'total_reads_processed')
+  const [r0, r1] = [await reads(), await reads()]
+  // The last one names another user's session: refused, while the others pass.
+  const answers = await Promise.all(seats.map((seat, i) =>
+    validateSession(app, seat.user.headers, i === seats.length - 1 ? seats[0]!.sessionId : seat.sessionId)))
+  const r2 = await reads()
+  t.same(answers.slice(0, -1).map((a) => a.json().valid), seats.slice(0, -1).map(() => true), 'every heartbeat of its own seat answered valid')
+  t.equal(answers.at(-1)!.json().valid, false, 'the heartbeat of a seat that is not the caller\'s answered invalid in the same batch')
+  const socketReads = r2 - r1 - (r1 - r0)
+  t.comment(`${seats.length} concurrent heartbeats: ${socketReads} socket reads by Redis`)
+  t.ok(socketReads <= seats.length / 4, `Redis read the ${seats.length} heartbeats in a few writes (${socketReads}), not one each`)
+})
+
+t.test('a call in a pipeline that fails fails alone', async (t) => {
+  const server = await startRedis({ dataDir: join(harnessEnv().tmp, `pipeline-${randomBytes(4).toString('hex')}`) })
+  t.teardown(() => server.stop())
+  const redis = new Redis(server.url)
+  t.teardown(() => redis.disconnect()) // the test quits it itself
+  await redis.set('a-string', 'x')
+  const calls = [
+    pipelined<string>(redis, 'g', (p) => p.incr('counter')),
+    pipelined<string>(redis, 'g', (p) => p.hget('a-string', 'field')), // WRONGTYPE
+    pipelined<string>(redis, 'g', (p) => p.incr('counter')),
+  ]
+  const [first, wrong, third] = await Promise.allSettled(calls)
+  t.same([first, third], [{ status: 'fulfilled', value: 1 }, { status: 'fulfilled', value: 2 }], 'the others ran, in order')
+  t.match(wrong, { status: 'rejected', reason: { message: /WRONGTYPE/ } }, 'the failing call got its own error')
+  await redis.quit()
+  await t.rejects(pipelined(redis, 'g', (p) => p.get('counter')), 'a closed connection rejects the call, never leaves it pending')
 })

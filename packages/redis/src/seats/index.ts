@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import type { RedisClient } from '../connection.js'
 import type { RedisKeys } from '../keys.js'
+import { pipelined } from '../tick-pipeline.js'
 
 /** The Redis keys of one license's seats (all under the tenant's hash tag). */
 export interface SeatKeys {
@@ -57,6 +58,9 @@ function commands(redis: RedisClient): SeatCommands {
   }
   return redis as unknown as SeatCommands
 }
+
+/** The `{...}` part of a key, which decides its Redis Cluster slot. */
+const hashTag = (key: string) => /\{[^}]*\}/.exec(key)?.[0] ?? key
 
 const str = (value: Arg | undefined) => (value === undefined ? '' : String(value))
 const num = (value: Arg | undefined) => Number(value ?? 0)
@@ -119,9 +123,13 @@ export interface HeartbeatResult {
 export async function heartbeatSeat(
   redis: RedisClient, keys: SeatKeys, admittedOn: SeatKeys, input: HeartbeatInput
 ): Promise<HeartbeatResult> {
-  const reply = await commands(redis).seatHeartbeat(keys.seats, keys.owners, keys.users, keys.loaded,
-    admittedOn.seats, admittedOn.owners, admittedOn.users,
-    input.now, input.expiry, input.sessionId, input.userId, input.deviceId, input.restore ? '1' : '0')
+  const args = [keys.seats, keys.owners, keys.users, keys.loaded, admittedOn.seats, admittedOn.owners, admittedOn.users,
+    input.now, input.expiry, input.sessionId, input.userId, input.deviceId, input.restore ? '1' : '0']
+  commands(redis) // defines the scripts on the client, and so on its pipelines
+  // The hot path: concurrent heartbeats of a tenant leave in one pipeline (all its keys share one hash tag).
+  const reply = await pipelined<Reply>(redis, hashTag(keys.seats), (pipeline) => {
+    (pipeline as unknown as SeatCommands).seatHeartbeat(...args)
+  })
   const [status, activeSessions, ...lapsed] = reply
   return { status: str(status) as HeartbeatStatus, activeSessions: num(activeSessions), lapsed: lapsed.map(str) }
 }
