@@ -5,6 +5,7 @@ import { AppError, TOKEN_MAX_TTL_SEC } from '@license-hub/contract'
 import { isUuid } from '@license-hub/core'
 import { findTokenSubject } from '@license-hub/db'
 import { TokenSubjects } from './token-subjects.js'
+import { bearerToken, VerifiedTokens } from './verified-tokens.js'
 
 const JWT_REFUSALS: Record<string, string> = {
   FST_JWT_NO_AUTHORIZATION_IN_HEADER: 'no token',
@@ -52,8 +53,6 @@ declare module 'fastify' {
   }
 }
 
-const TOKEN_CACHE_SIZE = 50_000
-const TOKEN_CACHE_TTL_MS = 10 * 60_000
 /** Clock skew tolerated between the node that signed a token and the one reading it. */
 const SKEW_SEC = 60
 
@@ -76,11 +75,15 @@ export default fp<{ secret: string }>(async (app, opts) => {
   await app.register(fastifyJwt, {
     secret: opts.secret,
     sign: { algorithm: 'HS256', expiresIn: TOKEN_MAX_TTL_SEC }, // @fastify/jwt reads a number as seconds
-    // Verified tokens are cached (fast-jwt's LRU, keyed by a hash of the token, never past `exp`):
-    // an extension sends the same token with every heartbeat.
-    verify: { algorithms: ['HS256'], cache: TOKEN_CACHE_SIZE, cacheTTL: TOKEN_CACHE_TTL_MS },
+    verify: { algorithms: ['HS256'] },
   })
   const subjects = new TokenSubjects((id) => findTokenSubject(app.db, id))
+  // An extension sends the same token with every heartbeat: it is verified once per node.
+  const verified = new VerifiedTokens()
+  const remember = (token: string | undefined, user: AuthUser | undefined, claims: TokenClaims) => {
+    if (token && user) verified.set(token, user, claims.exp as number) // toAuthUser checked exp is a number
+    return user
+  }
 
   app.decorate('tokenHonoured', async (user: AuthUser) => {
     const subject = await subjects.get(user.id)
@@ -95,14 +98,18 @@ export default fp<{ secret: string }>(async (app, opts) => {
     return new AppError('UNAUTHORIZED')
   }
   app.decorate('authenticate', async (request: FastifyRequest) => {
-    let claims: TokenClaims
-    try {
-      claims = await request.jwtVerify<TokenClaims>()
-    } catch (err) {
-      throw refuse(request, JWT_REFUSALS[(err as { code?: string }).code ?? ''] ?? 'invalid token')
+    const token = bearerToken(request.headers.authorization)
+    let user = token === undefined ? undefined : verified.get(token)
+    if (!user) {
+      let claims: TokenClaims
+      try {
+        claims = await request.jwtVerify<TokenClaims>()
+      } catch (err) {
+        throw refuse(request, JWT_REFUSALS[(err as { code?: string }).code ?? ''] ?? 'invalid token')
+      }
+      user = remember(token, toAuthUser(claims), claims)
+      if (!user) throw refuse(request, 'claims malformed')
     }
-    const user = toAuthUser(claims)
-    if (!user) throw refuse(request, 'claims malformed')
     if (!(await app.tokenHonoured(user))) throw refuse(request, 'token no longer honoured (user, tenant, role or token version changed)')
     request.user = user
   })
@@ -113,8 +120,11 @@ export default fp<{ secret: string }>(async (app, opts) => {
   })
 
   app.decorate('verifyToken', (token: string) => {
+    const known = verified.get(token)
+    if (known) return known
     try {
-      return toAuthUser(app.jwt.verify<TokenClaims>(token))
+      const claims = app.jwt.verify<TokenClaims>(token)
+      return remember(token, toAuthUser(claims), claims)
     } catch {
       return undefined
     }
