@@ -1,19 +1,24 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
 
-/** The extension's heartbeat (every SESSION_HEARTBEAT_SEC from every extension) and the balancer's probes. */
-const QUIET = new Set(['POST /api/licenses/validate-session', 'GET /health', 'GET /ready'])
+/**
+ * The extension's heartbeat (every SESSION_HEARTBEAT_SEC from every extension), its read of the
+ * license in force (at every start, reconnect and license event, from every extension at once)
+ * and the balancer's probes.
+ */
+const QUIET = new Set(['POST /api/licenses/validate-session', 'GET /api/licenses/current', 'GET /health', 'GET /ready'])
 
-const isHeartbeat = (request: FastifyRequest) => QUIET.has(`${request.method} ${request.url.split('?')[0]}`)
+/** By the route matched (its pattern), so a query string or a trailing slash changes nothing. */
+const isQuiet = (request: FastifyRequest) => request.routeOptions.url !== undefined && QUIET.has(`${request.method} ${request.routeOptions.url}`)
 
 /**
- * Fastify's request lines ("incoming request", "request completed") at info, but a heartbeat's and
- * a health probe's at debug: at 30-second heartbeats an info log would otherwise be mostly
- * heartbeats (the contract's Logs section). A refused heartbeat still logs its own line at info;
+ * Fastify's request lines ("incoming request", "request completed") at info, but the QUIET routes'
+ * at debug: at 30-second heartbeats an info log would otherwise be mostly heartbeats (the
+ * contract's Logs section). A refused heartbeat still logs its own line at info;
  * errors and 4xx answers keep their levels.
  */
 export class RequestLogs extends LogController {
   override incomingRequest(request: FastifyRequest, reply: FastifyReply, metadata?: Record<string, unknown>): void {
-    if (isHeartbeat(request)) {
+    if (isQuiet(request)) {
       if (!this.isLogDisabled(request)) request.log.debug({ req: request }, 'incoming request')
       return
     }
@@ -23,7 +28,7 @@ export class RequestLogs extends LogController {
   override requestCompleted(
     error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply, metadata?: Record<string, unknown>
   ): void {
-    if (!error && reply.statusCode < 400 && isHeartbeat(request)) {
+    if (!error && reply.statusCode < 400 && isQuiet(request)) {
       if (!this.isLogDisabled(request)) reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, 'request completed')
       return
     }

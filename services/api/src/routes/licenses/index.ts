@@ -21,7 +21,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['licenses'],
       summary: 'The license in force for the caller\'s tenant',
-      description: 'The active external license matching the tenant\'s fingerprint (kept in force for LICENSE_SYNC_GRACE while the license server is unreachable), else its local signed license. `source` and `lastSyncedAt` say which. 404 LICENSE_NOT_FOUND when there is none, 403 LICENSE_INACTIVE / LICENSE_EXPIRED when it is not usable (admins still see it in GET /api/licenses/).',
+      description: 'The active external license matching the tenant\'s fingerprint (kept in force for LICENSE_SYNC_GRACE while the license server is unreachable), else its local signed license. `source` and `lastSyncedAt` say which. 404 LICENSE_NOT_FOUND when there is none, 403 LICENSE_INACTIVE / LICENSE_EXPIRED when it is not usable (admins still see it in GET /api/licenses/). Every extension reads it at start, reconnect and each license event, so a successful answer\'s request lines log at `debug`, like a heartbeat\'s; a refusal logs `current license refused` at `info`.',
       response: { 200: LicenseSummary, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse },
     },
   }, async (request) => {
