@@ -128,7 +128,7 @@ export async function heartbeatSeat(
   commands(redis) // defines the scripts on the client, and so on its pipelines
   // The hot path: concurrent heartbeats of a tenant leave in one pipeline (all its keys share one hash tag).
   const reply = await pipelined<Reply>(redis, hashTag(keys.seats), (pipeline) => {
-    (pipeline as unknown as SeatCommands).seatHeartbeat(...args)
+    void (pipeline as unknown as SeatCommands).seatHeartbeat(...args)
   })
   const [status, activeSessions, ...lapsed] = reply
   return { status: str(status) as HeartbeatStatus, activeSessions: num(activeSessions), lapsed: lapsed.map(str) }
