@@ -77,15 +77,11 @@ export const licenseHubApp = fp<AppOptions>(async (app, options) => {
   app.decorate('secrets', options.secrets)
   app.decorate('draining', false)
   app.decorate('redisPrefix', options.redisPrefix ?? 'lh:')
-  // Echo the request id so a client's report can be matched to our log lines.
-  app.addHook('onSend', (request, reply, payload, done) => {
-    reply.header('x-request-id', request.id)
-    done(null, payload)
-  })
 
+  // First, so that every answer, a refusal by any later hook included, carries its headers.
+  await app.register(securityHeaders)
   await app.register(errorHandler)
   await app.register(cors)
-  await app.register(securityHeaders)
   await app.register(storage, { databaseUrl: options.databaseUrl, redisUrl: options.redisUrl })
   await app.register(auth, { secret: options.secrets.jwtSecret })
   await app.register(licensing, { now: options.now })
