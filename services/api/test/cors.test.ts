@@ -39,5 +39,7 @@ t.test('CORS: without ALLOWED_ORIGINS no origin gets CORS headers', async (t) =>
     method: 'OPTIONS', url: '/api/licenses/current',
     headers: { origin: 'https://app.example.test', 'access-control-request-method': 'GET' },
   })
+  t.equal(res.statusCode, 404, 'a preflight is refused')
+  t.equal(res.json().code, 'NOT_FOUND', 'in the contract\'s error shape')
   t.notOk(res.headers['access-control-allow-origin'])
 })
