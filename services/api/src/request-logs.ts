@@ -1,4 +1,5 @@
-import { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
+import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify'
+import { levels } from 'pino'
 
 /**
  * The extension's heartbeat (every SESSION_HEARTBEAT_SEC from every extension), its read of the
@@ -10,6 +11,9 @@ const QUIET = new Set(['POST /api/licenses/validate-session', 'GET /api/licenses
 /** By the route matched (its pattern), so a query string or a trailing slash changes nothing. */
 const isQuiet = (request: FastifyRequest) => request.routeOptions.url !== undefined && QUIET.has(`${request.method} ${request.routeOptions.url}`)
 
+/** Whether `log` writes debug lines: checked first, so a quiet request builds no line it would drop. */
+const debugOn = (log: FastifyBaseLogger) => (levels.values[log.level] ?? Infinity) <= levels.values.debug!
+
 /**
  * Fastify's request lines ("incoming request", "request completed") at info, but the QUIET routes'
  * at debug: at 30-second heartbeats an info log would otherwise be mostly heartbeats (the
@@ -19,7 +23,7 @@ const isQuiet = (request: FastifyRequest) => request.routeOptions.url !== undefi
 export class RequestLogs extends LogController {
   override incomingRequest(request: FastifyRequest, reply: FastifyReply, metadata?: Record<string, unknown>): void {
     if (isQuiet(request)) {
-      if (!this.isLogDisabled(request)) request.log.debug({ req: request }, 'incoming request')
+      if (debugOn(request.log) && !this.isLogDisabled(request)) request.log.debug({ req: request }, 'incoming request')
       return
     }
     super.incomingRequest(request, reply, metadata)
@@ -29,7 +33,7 @@ export class RequestLogs extends LogController {
     error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply, metadata?: Record<string, unknown>
   ): void {
     if (!error && reply.statusCode < 400 && isQuiet(request)) {
-      if (!this.isLogDisabled(request)) reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, 'request completed')
+      if (debugOn(reply.log) && !this.isLogDisabled(request)) reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, 'request completed')
       return
     }
     super.requestCompleted(error, request, reply, metadata)

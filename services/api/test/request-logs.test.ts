@@ -56,3 +56,19 @@ t.test('successful heartbeats, license reads and probes log their request lines 
   t.equal(unauthenticated.status, 401)
   t.ok(unauthenticated.info.some((l) => l.msg === 'request completed' && l.res?.statusCode === 401), 'a refused license read logs its request line at info')
 })
+
+t.test('at LOG_LEVEL=debug the quiet routes\' request lines are there', async (t) => {
+  const lines: Line[] = []
+  const logStream = new Writable({
+    write(chunk: Buffer, _e, done) {
+      for (const line of chunk.toString().split('\n')) if (line.trim()) lines.push(JSON.parse(line))
+      done()
+    },
+  })
+  const testApp = await buildTestApp(t, { logStream, env: { LOG_LEVEL: 'debug' } })
+  const res = await testApp.app.inject({ method: 'GET', url: '/health' })
+  t.equal(res.statusCode, 200)
+  const probe = lines.filter((l) => l.req?.url === '/health' || l.msg === 'request completed')
+  t.ok(probe.some((l) => l.msg === 'incoming request' && l.level === 20), 'incoming request at debug')
+  t.ok(lines.some((l) => l.msg === 'request completed' && l.level === 20 && l.res?.statusCode === 200), 'request completed at debug')
+})
