@@ -1,6 +1,6 @@
 /**
  * The baselines, each in its own process: `http`, a bare Fastify answering a small JSON body to
- * GET and POST; `ws`, a bare `ws` server that broadcasts what it receives on a Redis channel to
+ * GET and POST (and, given a Redis, a POST that first runs one Lua script there); `ws`, a bare `ws` server that broadcasts what it receives on a Redis channel to
  * every client, as the same bytes.
  */
 import Fastify from 'fastify'
@@ -15,6 +15,14 @@ if (mode === 'http') {
   const answer = { valid: true, expiresAt: new Date(0).toISOString(), activeSessions: 1, webrtcMaxUsers: 25 }
   app.get('/bare', async () => answer)
   app.post('/bare', async () => answer)
+  // The heartbeat's floor: the same POST plus one EVALSHA round trip, as a heartbeat makes.
+  if (process.env.BENCH_REDIS_URL) {
+    const redis = new Redis(process.env.BENCH_REDIS_URL)
+    redis.defineCommand('touchLease', { numberOfKeys: 1, lua: "return redis.call('SET', KEYS[1], ARGV[1], 'PX', 60000)" })
+    const touch = (redis as unknown as { touchLease: (key: string, value: string) => Promise<unknown> }).touchLease.bind(redis)
+    app.post('/bare-lua', async () => { await touch('bench:bare-lua', '1'); return answer })
+    app.addHook('onClose', async () => { redis.disconnect() })
+  }
   const url = await app.listen({ port: Number(process.env.BENCH_PORT ?? 0), host: '127.0.0.1' })
   process.send?.({ type: 'ready', url })
 } else {
