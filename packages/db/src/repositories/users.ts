@@ -43,8 +43,9 @@ export async function setUserPasswordHash(db: Db, tenantId: string, id: string, 
 }
 
 /** What a token is checked against on every request: the user's tenant, role and token version. */
-export async function findTokenSubject(db: Db, id: string): Promise<Pick<User, 'id' | 'tenantId' | 'role' | 'tokenVersion'> | undefined> {
-  return db.selectFrom('users').select(['id', 'tenantId', 'role', 'tokenVersion']).where('id', '=', id).executeTakeFirst()
+export async function findTokenSubjects(db: Db, ids: readonly string[]): Promise<Array<Pick<User, 'id' | 'tenantId' | 'role' | 'tokenVersion'>>> {
+  if (ids.length === 0) return []
+  return db.selectFrom('users').select(['id', 'tenantId', 'role', 'tokenVersion']).where('id', 'in', ids).execute()
 }
 
 /** A role change ends the user's older tokens, which claim the old role. */

@@ -3,7 +3,7 @@ import fastifyJwt from '@fastify/jwt'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { AppError, TOKEN_MAX_TTL_SEC } from '@license-hub/contract'
 import { isUuid } from '@license-hub/core'
-import { findTokenSubject } from '@license-hub/db'
+import { findTokenSubjects } from '@license-hub/db'
 import { TokenSubjects } from './token-subjects.js'
 import { bearerToken, VerifiedTokens } from './verified-tokens.js'
 
@@ -77,7 +77,8 @@ export default fp<{ secret: string }>(async (app, opts) => {
     sign: { algorithm: 'HS256', expiresIn: TOKEN_MAX_TTL_SEC }, // @fastify/jwt reads a number as seconds
     verify: { algorithms: ['HS256'] },
   })
-  const subjects = new TokenSubjects((id) => findTokenSubject(app.db, id))
+  const subjects = new TokenSubjects((ids) => findTokenSubjects(app.db, ids))
+  app.addHook('onClose', async () => { subjects.stop() })
   // An extension sends the same token with every heartbeat: it is verified once per node.
   const verified = new VerifiedTokens()
   const remember = (token: string | undefined, user: AuthUser | undefined, claims: TokenClaims) => {
