@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config, Logger } from '@license-hub/config'
 import type { Secrets } from '@license-hub/licensing'
 import type { RedisTarget } from '@license-hub/redis'
-import { RequestLogs } from './request-logs.js'
+import { RequestLogs, requestLogger } from './request-logs.js'
 import errorHandler, { clientErrorHandler, frameworkErrors } from './plugins/error-handler.js'
 import cors from './plugins/cors.js'
 import { compilersFactory } from './validation.js'
@@ -55,6 +55,7 @@ function serverOptions(options: AppOptions) {
   return {
     loggerInstance: options.logger as FastifyBaseLogger,
     logController: new RequestLogs(),
+    childLoggerFactory: requestLogger,
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
     // X-Forwarded-For is believed only as far as trusted proxies reach: the client is the last untrusted hop.

@@ -1,5 +1,5 @@
 import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify'
-import { levels } from 'pino'
+import { levels, type Bindings, type ChildLoggerOptions } from 'pino'
 
 /**
  * The extension's heartbeat (every SESSION_HEARTBEAT_SEC from every extension), its read of the
@@ -39,3 +39,49 @@ export class RequestLogs extends LogController {
     super.requestCompleted(error, request, reply, metadata)
   }
 }
+
+type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'
+type Write = (...args: unknown[]) => void
+
+/**
+ * A request's logger, which becomes a pino child (the request id bound) only when it first writes.
+ * Most requests (a heartbeat, a probe) write nothing at the default level, and binding a child costs
+ * a pass of pino's redaction over the bindings on every request. Lines, levels and bindings are
+ * those of the child Fastify would have made.
+ */
+class RequestLogger {
+  private bound: FastifyBaseLogger | undefined
+
+  constructor(
+    private readonly parent: FastifyBaseLogger, private readonly bindings: Bindings, private readonly options: ChildLoggerOptions
+  ) {}
+
+  get level(): string { return this.bound?.level ?? this.options.level ?? this.parent.level }
+  set level(level: string) { this.own().level = level }
+
+  fatal(...args: unknown[]): void { this.write('fatal', args) }
+  error(...args: unknown[]): void { this.write('error', args) }
+  warn(...args: unknown[]): void { this.write('warn', args) }
+  info(...args: unknown[]): void { this.write('info', args) }
+  debug(...args: unknown[]): void { this.write('debug', args) }
+  trace(...args: unknown[]): void { this.write('trace', args) }
+  silent(): void {}
+
+  child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.own().child(bindings, options)
+  }
+
+  private own(): FastifyBaseLogger {
+    return (this.bound ??= this.parent.child(this.bindings, this.options))
+  }
+
+  private write(level: Level, args: unknown[]): void {
+    if ((levels.values[this.level] ?? Infinity) > levels.values[level]!) return
+    const logger = this.own()
+    ;(logger[level] as Write).apply(logger, args)
+  }
+}
+
+/** Fastify's `childLoggerFactory`. */
+export const requestLogger = (logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger =>
+  new RequestLogger(logger, bindings, options) as unknown as FastifyBaseLogger

@@ -72,3 +72,22 @@ t.test('at LOG_LEVEL=debug the quiet routes\' request lines are there', async (t
   t.ok(probe.some((l) => l.msg === 'incoming request' && l.level === 20), 'incoming request at debug')
   t.ok(lines.some((l) => l.msg === 'request completed' && l.level === 20 && l.res?.statusCode === 200), 'request completed at debug')
 })
+
+t.test('a request\'s lines carry its request id, at the route\'s own level', async (t) => {
+  const lines: Array<Line & { reqId?: string; err?: unknown }> = []
+  const logStream = new Writable({
+    write(chunk: Buffer, _e, done) {
+      for (const line of chunk.toString().split('\n')) if (line.trim()) lines.push(JSON.parse(line))
+      done()
+    },
+  })
+  const testApp = await buildTestApp(t, { logStream, env: { LOG_LEVEL: 'info' } })
+  const user = await createTestUser(testApp)
+  const res = await testApp.app.inject({ method: 'GET', url: '/api/licenses/session-count', headers: { ...user.headers, 'x-request-id': 'req-lines-1' } })
+  t.equal(res.statusCode, 200)
+  const mine = lines.filter((l) => l.reqId === 'req-lines-1')
+  t.same(mine.map((l) => l.msg), ['incoming request', 'request completed'], 'both request lines, bound to the request id')
+  const metrics = await testApp.app.inject({ method: 'GET', url: '/metrics', headers: { 'x-request-id': 'req-lines-2' } })
+  t.equal(metrics.statusCode, 200)
+  t.same(lines.filter((l) => l.reqId === 'req-lines-2'), [], '/metrics logs at warn: no info lines')
+})
