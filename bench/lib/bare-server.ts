@@ -1,7 +1,8 @@
 /**
  * The baselines, each in its own process: `http`, a bare Fastify answering a small JSON body to
- * GET and POST (and, given a Redis, a POST that first runs one Lua script there); `ws`, a bare `ws` server that broadcasts what it receives on a Redis channel to
- * every client, as the same bytes.
+ * GET and POST (and, given a Redis, a POST that first runs one Lua script there); `ws`, a bare
+ * `ws` server that broadcasts what it receives on a Redis channel to every client, as the same
+ * bytes.
  */
 import Fastify from 'fastify'
 import { WebSocketServer, type WebSocket } from 'ws'

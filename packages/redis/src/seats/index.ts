@@ -54,7 +54,9 @@ function commands(redis: RedisClient): SeatCommands {
       const lib = lua('lib')
       return Object.fromEntries(Object.values(SCRIPTS).map(({ file }) => [file, `${lib}\n${lua(file)}`]))
     })()
-    for (const [name, { file, keys }] of Object.entries(SCRIPTS)) redis.defineCommand(name, { ...(keys === null ? {} : { numberOfKeys: keys }), lua: sources[file]! })
+    for (const [name, { file, keys }] of Object.entries(SCRIPTS)) {
+      redis.defineCommand(name, { ...(keys === null ? {} : { numberOfKeys: keys }), lua: sources[file]! })
+    }
     defined.add(redis)
   }
   return redis as unknown as SeatCommands
