@@ -61,7 +61,7 @@ function serverOptions(options: AppOptions) {
     // X-Forwarded-For is believed only as far as trusted proxies reach: the client is the last untrusted hop.
     trustProxy: options.config.trustedProxies,
     bodyLimit: 64 * 1024,
-    schemaController: { compilersFactory },
+    schemaController: { compilersFactory: compilersFactory(options.config.nodeEnv !== 'production') },
     // The contract's error shape for what Node refuses before Fastify sees a request (431, 414, 400).
     clientErrorHandler,
     frameworkErrors,

@@ -1,13 +1,14 @@
 /**
- * Answers are serialized by their route schema; a union told apart by a constant property (the
- * heartbeat's `valid`) by the branch it names, without validating the answer against each branch.
+ * The api's schema compilers. Answers are serialized by their route schema; a union told apart by a
+ * constant property (the heartbeat's `valid`) by the branch it names, without validating the answer
+ * against each branch. Route schemas are checked against the meta-schema outside production.
  */
 import t from 'tap'
 import { SessionValidation } from '@license-hub/contract'
 import { compilersFactory } from '../src/validation.js'
 
 const serializerFor = (schema: unknown) =>
-  compilersFactory.buildSerializer!({}, {})({ schema, method: 'POST', url: '/x', httpStatus: '200' } as never) as (data: unknown) => string
+  compilersFactory(true).buildSerializer!({}, {})({ schema, method: 'POST', url: '/x', httpStatus: '200' } as never) as (data: unknown) => string
 
 const license = {
   id: '3f0f6f0e-1c1a-4c55-9d5a-2b8a9b0c1d2e', source: 'local', organizationName: 'Acme', status: 'active',
@@ -37,4 +38,11 @@ t.test('the branch is chosen by `valid`, not by validating the answer', async (t
 t.test('any other schema serializes as Fastify would', async (t) => {
   const serialize = serializerFor({ type: 'object', properties: { a: { type: 'integer' } } })
   t.equal(serialize({ a: 1, b: 2 }), '{"a":1}')
+})
+
+t.test('outside production a route schema that breaks the meta-schema is refused as it compiles', async (t) => {
+  const validatorFor = (checkSchemas: boolean) => compilersFactory(checkSchemas).buildValidator!({}, {})
+  const route = { schema: { type: 'string', minLength: -1 }, method: 'POST', url: '/x', httpPart: 'body' } as never
+  t.throws(() => validatorFor(true)(route), /schema is invalid/, 'checked: minLength must be a non-negative integer')
+  t.type(validatorFor(false)(route), 'function', 'production compiles it unchecked')
 })
