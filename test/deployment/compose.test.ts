@@ -72,8 +72,9 @@ t.test('the commands are the package scripts\' entry points, built', async (t) =
     const command = byName(name).command ?? []
     t.equal(command[0], 'node', `${name} runs plain node (no tsx in the image)`)
     const dist = command[1] ?? ''
-    const source = dist.replace('/dist/', '/src/').replace(/\.js$/, '.ts')
-    t.match(dist, /^services\/[a-z-]+\/dist\/[a-z-]+\.js$/, `${name} runs a built file`)
+    // tsc's dist/<entry>.js, or the api's bundle of it, dist/bundle/<entry>.mjs (services/api/scripts/bundle.mjs)
+    const source = dist.replace(/\/dist\/(bundle\/)?/, '/src/').replace(/\.m?js$/, '.ts')
+    t.match(dist, /^services\/[a-z-]+\/dist\/([a-z-]+\.js|bundle\/[a-z-]+\.mjs)$/, `${name} runs a built file`)
     t.ok(existsSync(join(repoRoot, source)), `${source} exists`)
     t.match(scripts[script], new RegExp(` ${source.replace(/[.]/g, '\\.')}$`), `npm run ${script} starts the same entry point from source`)
   }

@@ -1,7 +1,8 @@
 /**
- * The image's entry points, without Docker: `npm run build`, then the migration, the api and the
- * worker started from dist/ with plain `node` (no tsx, no source condition), with the commands
- * docker-compose.yml and infra/Dockerfile give them, against a real Postgres and redis-server.
+ * The image's entry points, without Docker: `npm run build`, then the migration, the api (bundled
+ * into dist/bundle/server.mjs) and the worker started from dist/ with plain `node` (no tsx, no
+ * source condition), with the commands docker-compose.yml and infra/Dockerfile give them, against
+ * a real Postgres and redis-server.
  */
 import t from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -93,6 +94,18 @@ t.test('the api, the worker and the migration run from dist/ with the image\'s c
     body: JSON.stringify({ deviceId: 'entry-point-test' }),
   })
   t.equal(seat.status, 201, `a seat is taken${seat.status === 201 ? '' : `: ${await seat.text()}`}`)
+  const { sessionId } = await seat.json() as { sessionId: string }
+  const heartbeat = await fetch(`http://127.0.0.1:${port}/api/licenses/validate-session`, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ sessionId }),
+  })
+  t.match(await heartbeat.json(), { valid: true, license: { webrtcEnabled: true } }, 'its heartbeat is answered with the license')
+  // The api runs bundled into one file: what is loaded from outside it, or by name, still works.
+  const docs = await fetch(`http://127.0.0.1:${port}/docs/`)
+  t.equal(docs.status, 200, 'the API docs page is served (swagger-ui\'s files, from its package)')
+  t.match(await docs.text(), /swagger-ui/, 'it is the Swagger UI page')
+  t.match(await (await fetch(`http://127.0.0.1:${port}/docs/json`)).json(), { openapi: /^3\./ }, 'the OpenAPI document')
+  t.match(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(), /http_request_duration_seconds/, 'the metrics')
 
   // The worker from dist/ consumes the queues the api produces. The test polls the job's state
   // rather than waiting for its completion event, which a QueueEvents reader only just started
