@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { cpuProfileArgs } from './lib/child.js'
 import { startBenchServers } from './lib/servers.js'
 import type { BenchResult } from './lib/report.js'
 
@@ -19,7 +20,7 @@ const benches = readdirSync(here).filter((f) => f.endsWith('.bench.ts'))
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o))).sort()
 
 // BENCH_CPU_PROF=<dir>: V8 CPU profiles of each benchmark's own process (and of its api nodes) in <dir>.
-const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []
+const profile = cpuProfileArgs()
 
 function runBench(file: string, env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve) => {

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { freePort } from '@license-hub/local-servers'
 import { seed } from './lib/fixtures.js'
 import { benchDatabase } from './lib/servers.js'
-import { benchFile } from './lib/child.js'
+import { benchFile, cpuProfileArgs } from './lib/child.js'
 import { quick, record } from './lib/report.js'
 
 const RUNS = quick ? 1 : 5
@@ -22,9 +22,7 @@ async function startTime(file: string, path: string, env: NodeJS.ProcessEnv): Pr
   const port = await freePort()
   const started = performance.now()
   const loader = file.endsWith('.ts') ? ['--import', 'tsx', '--conditions=license-hub-src'] : []
-  // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each start, written when the process stops.
-  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []
-  const child = spawn(process.execPath, [...profile, ...loader, file], {
+  const child = spawn(process.execPath, [...cpuProfileArgs(), ...loader, file], {
     stdio: 'ignore', env: { ...process.env, ...env, PORT: String(port), BENCH_PORT: String(port) }, cwd: root,
   })
   try {

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { auth } from './fixtures.js'
-import { benchFile, startChild, type Child } from './child.js'
+import { benchFile, cpuProfileArgs, startChild, type Child } from './child.js'
 
 export interface RunningNode {
   child: Child
@@ -9,9 +9,9 @@ export interface RunningNode {
 
 /** An api node in its own process (production config); its log lines go to a file under the run's folder. */
 export async function startApi(env: NodeJS.ProcessEnv, name = 'api'): Promise<RunningNode> {
-  // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each api node, written when it stops.
-  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []
-  const child = startChild(benchFile('api-node.ts'), env, { log: join(process.env.BENCH_LOG_DIR ?? process.env.BENCH_TMP ?? '/tmp', `${name}.log`), nodeArgs: [...profile, '--expose-gc'] })
+  const child = startChild(benchFile('api-node.ts'), env, {
+    log: join(process.env.BENCH_LOG_DIR ?? process.env.BENCH_TMP ?? '/tmp', `${name}.log`), nodeArgs: [...cpuProfileArgs(), '--expose-gc'],
+  })
   const { url } = await child.next<{ url: string }>('ready')
   return { child, url }
 }

@@ -62,4 +62,7 @@ export function startChild(file: string, env: NodeJS.ProcessEnv = {}, options: {
   }
 }
 
+/** BENCH_CPU_PROF=<dir>: node's arguments for a V8 CPU profile of the process, written to <dir> when it stops. */
+export const cpuProfileArgs = (): string[] => process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []
+
 export const benchFile = (name: string) => join(new URL('.', import.meta.url).pathname, name)

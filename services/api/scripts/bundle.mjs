@@ -13,7 +13,7 @@
  */
 import { build } from 'esbuild'
 import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 
 const api = new URL('..', import.meta.url).pathname
 const out = join(api, 'dist', 'bundle')
@@ -40,9 +40,8 @@ await build({
   banner: { js: BANNER },
   logLevel: 'warning',
 })
-for (const dir of ['', 'seats']) {
-  for (const file of readdirSync(join(redisDist, dir)).filter((name) => name.endsWith('.lua'))) {
-    if (existsSync(join(out, file))) throw new Error(`two seat scripts named ${file}: the bundle holds them in one folder`)
-    cpSync(join(redisDist, dir, file), join(out, file))
-  }
+for (const path of readdirSync(redisDist, { recursive: true }).filter((name) => name.endsWith('.lua'))) {
+  const file = basename(path)
+  if (existsSync(join(out, file))) throw new Error(`two seat scripts named ${file}: the bundle holds them in one folder`)
+  cpSync(join(redisDist, path), join(out, file))
 }
