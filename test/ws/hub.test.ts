@@ -170,13 +170,19 @@ t.test('an Origin outside ALLOWED_ORIGINS is refused before the upgrade', async 
   t.equal((await allowed.next()).type, 'pong')
 })
 
-t.test('a token\'s expiry closes its socket with 1008', async (t) => {
+t.test('a token\'s expiry closes its socket with 1008, and only that socket', async (t) => {
   const testApp = await buildTestApp(t)
   const { user } = await createTestUser(testApp)
+  const other = await createTestUser(testApp)
   const token = testApp.app.jwt.sign({ id: user.id, userId: user.id, tenantId: user.tenantId, role: 'user' }, { expiresIn: '2s' })
   const socket = await connect(t, testApp.app, { token })
+  const lasting = await connect(t, testApp.app, { token: other.token })
+  const opened = Date.now()
   t.equal((await socket.closed).code, 1008)
-  t.equal(testApp.app.wsHub.hub.size, 0)
+  t.ok(Date.now() - opened < 10_000, 'closed soon after the expiry (the hub sweeps every second), not at a ping 25 s on')
+  t.equal(testApp.app.wsHub.hub.size, 1, 'the other socket stays')
+  lasting.send({ type: 'ping' })
+  t.equal((await lasting.next()).type, 'pong', 'and still answers')
 })
 
 t.test('connection caps per tenant and per node close the extra socket with 1013', async (t) => {

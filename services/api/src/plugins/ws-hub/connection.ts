@@ -9,7 +9,6 @@ import { encodeEvent, type Client, type WsHub } from './hub.js'
 import type { WsHubOptions } from './options.js'
 
 const BEARER = 'bearer.'
-const MAX_TIMER_MS = 2_147_483_647
 
 /** The JWT from `?token=` (as the extension sends it) or from the `bearer.<JWT>` subprotocol. */
 export function tokenOf(request: FastifyRequest<{ Querystring: WsConnectionQuery }>): string | undefined {
@@ -64,7 +63,7 @@ export function acceptConnection(
     socket.close(CLOSE_CODES.badToken, 'Invalid or expired token')
     return
   }
-  const client: Client = { socket, user, alive: true }
+  const client: Client = { socket, user, hub, reqId: request.id, alive: true, ...expiryOf(app, token) }
   const { lastEventId } = request.query
   // Live events are held from the moment the client is registered until its replay is sent.
   if (lastEventId !== undefined) client.pending = []
@@ -75,21 +74,43 @@ export function acceptConnection(
     return
   }
 
-  // The listeners of an open socket hold its logger, never the request: @fastify/websocket's own
-  // error listener held the request and reply (raw request and headers, response, route context)
-  // for the socket's whole life, twice the memory of a bare `ws` socket. Ours does what it did.
-  const log = request.log
+  // An open socket's listeners are the same four functions for every socket, finding their client
+  // by the socket: closures per socket (and the request's logger they held) were a good part of
+  // an idle socket's memory. @fastify/websocket's own error listener held the request and reply
+  // for the socket's whole life; ours replaces it.
+  accepted.set(socket, client)
   socket.removeAllListeners('error')
-  socket.on('error', (err: Error) => socketError(log, socket, err))
-  socket.on('pong', () => { client.alive = true })
-  socket.on('message', (data: RawData, isBinary: boolean) => onMessage(hub, client, data, isBinary))
-  socket.on('close', (code: number) => {
-    hub.remove(client)
-    log.info({ tenantId: user.tenantId, userId: user.id, closeCode: code }, 'WebSocket disconnected')
-  })
-  scheduleExpiry(app, hub, client, token)
-  log.info({ tenantId: user.tenantId, userId: user.id, replay: lastEventId !== undefined }, 'WebSocket connected')
+  socket.on('error', onSocketError)
+  socket.on('pong', onPong)
+  socket.on('message', onSocketMessage)
+  socket.on('close', onSocketClose)
+  request.log.info({ tenantId: user.tenantId, userId: user.id, replay: lastEventId !== undefined }, 'WebSocket connected')
   if (lastEventId !== undefined) void replay(app.licensing, hub, options, client, lastEventId, request)
+}
+
+const accepted = new WeakMap<WebSocket, Client>()
+
+function onSocketError(this: WebSocket, err: Error): void {
+  const client = accepted.get(this)
+  if (client) socketError(client.hub.log, this, err, { reqId: client.reqId })
+  else this.terminate()
+}
+
+function onPong(this: WebSocket): void {
+  const client = accepted.get(this)
+  if (client) client.alive = true
+}
+
+function onSocketMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  const client = accepted.get(this)
+  if (client) onMessage(client, data, isBinary)
+}
+
+function onSocketClose(this: WebSocket, code: number): void {
+  const client = accepted.get(this)
+  if (!client) return
+  client.hub.remove(client)
+  client.hub.log.info({ reqId: client.reqId, tenantId: client.user.tenantId, userId: client.user.id, closeCode: code }, 'WebSocket disconnected')
 }
 
 /**
@@ -97,10 +118,10 @@ export function acceptConnection(
  * already closed the socket with the right code; one warn line without a stack, so no client can
  * flood the error log. Anything else is ours, logged with its stack.
  */
-export function socketError(log: FastifyBaseLogger, socket: WebSocket, err: Error): void {
+export function socketError(log: FastifyBaseLogger, socket: WebSocket, err: Error, fields: Record<string, unknown> = {}): void {
   const code = (err as { code?: unknown }).code
-  if (typeof code === 'string' && code.startsWith('WS_ERR_')) log.warn({ code, reason: err.message }, 'WebSocket protocol error: socket closed')
-  else log.error({ err }, 'WebSocket handler failed')
+  if (typeof code === 'string' && code.startsWith('WS_ERR_')) log.warn({ ...fields, code, reason: err.message }, 'WebSocket protocol error: socket closed')
+  else log.error({ ...fields, err }, 'WebSocket handler failed')
   socket.terminate()
 }
 
@@ -114,7 +135,7 @@ function tokenFault(app: FastifyInstance, token: string): 'expired token' | 'inv
   }
 }
 
-function onMessage(hub: WsHub, client: Client, data: RawData, isBinary: boolean): void {
+function onMessage(client: Client, data: RawData, isBinary: boolean): void {
   client.alive = true
   if (isBinary) return
   let message: unknown
@@ -125,26 +146,14 @@ function onMessage(hub: WsHub, client: Client, data: RawData, isBinary: boolean)
   }
   if ((message as Partial<ClientMessage> | null)?.type === 'ping') {
     const pong: PongMessage = { type: 'pong', timestamp: new Date().toISOString() }
-    hub.send(client, Buffer.from(JSON.stringify(pong)))
+    client.hub.send(client, Buffer.from(JSON.stringify(pong)))
   }
 }
 
-/** A token's expiry ends its socket with 1008: the client must log in again, not retry. */
-function scheduleExpiry(app: FastifyInstance, hub: WsHub, client: Client, token: string): void {
+/** When the token expires: the hub's sweep then closes the socket with 1008 (the client must log in again). */
+function expiryOf(app: FastifyInstance, token: string): { expiresAt?: number } {
   const exp = app.jwt.decode<{ exp?: number }>(token)?.exp
-  if (typeof exp !== 'number') return
-  const arm = () => {
-    const left = exp * 1000 - Date.now()
-    if (left > MAX_TIMER_MS) {
-      client.expiry = setTimeout(arm, MAX_TIMER_MS).unref()
-      return
-    }
-    client.expiry = setTimeout(() => {
-      hub.remove(client)
-      client.socket.close(CLOSE_CODES.badToken, 'Token expired')
-    }, Math.max(0, left)).unref()
-  }
-  arm()
+  return typeof exp === 'number' ? { expiresAt: exp * 1000 } : {}
 }
 
 async function replay(

@@ -60,12 +60,14 @@ export default fp<WsHubPluginOptions>(async (app, { redisUrl, ...overrides }) =>
   await subscriber.ready(5_000)
 
   const heartbeat = setInterval(() => hub.heartbeat(), options.pingIntervalMs).unref()
+  const expiry = setInterval(() => hub.closeExpired(), options.tokenExpirySweepMs).unref()
   const refresh = setInterval(() => { void refreshStats() }, options.statsRefreshMs).unref()
   let stopped = false
   const stop = async () => {
     if (stopped) return
     stopped = true
     clearInterval(heartbeat)
+    clearInterval(expiry)
     clearInterval(refresh)
     await hub.drain()
     app.websocketServer.close()

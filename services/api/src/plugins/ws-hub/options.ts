@@ -19,6 +19,8 @@ export interface WsHubOptions {
   drainBatchIntervalMs: number
   /** Sockets still open this long after their 1001 are terminated. */
   drainTimeoutMs: number
+  /** How often sockets whose token has expired are looked for (and closed with 1008). */
+  tokenExpirySweepMs: number
   /** How often this node rewrites its connection counts in Redis (they expire after 3 periods). */
   statsRefreshMs: number
 }
@@ -35,5 +37,6 @@ export const DEFAULT_WS_HUB_OPTIONS: WsHubOptions = {
   drainBatchSize: 250,
   drainBatchIntervalMs: 100,
   drainTimeoutMs: 5_000,
+  tokenExpirySweepMs: 1_000,
   statsRefreshMs: 10_000,
 }
