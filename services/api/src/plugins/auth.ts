@@ -120,12 +120,13 @@ export default fp<{ secret: string }>(async (app, opts) => {
     if (request.user.role !== 'admin') throw new AppError('FORBIDDEN')
   })
 
+  // A socket's token is verified once, at the upgrade: it is looked up here but not remembered (an
+  // entry, and the URL its text was cut from, per idle socket), the heartbeats remember it.
   app.decorate('verifyToken', (token: string) => {
     const known = verified.get(token)
     if (known) return known
     try {
-      const claims = app.jwt.verify<TokenClaims>(token)
-      return remember(token, toAuthUser(claims), claims)
+      return toAuthUser(app.jwt.verify<TokenClaims>(token))
     } catch {
       return undefined
     }
