@@ -31,7 +31,10 @@ export async function validateSession(
   return (ctx.node && await heartbeatFromRedis(ctx, caller, sessionId)) || validateFromPostgres(ctx, caller, sessionId)
 }
 
-const logValid = (ctx: LicensingContext, fields: Record<string, unknown>) => ctx.log.debug({ ...fields, code: 'OK' }, 'session validated')
+const logValid = (ctx: LicensingContext, tenantId: string, userId: string, sessionId: string, result: HeartbeatResult) => {
+  // A valid heartbeat logs at debug: at the default level its fields are not even gathered.
+  if (ctx.log.isLevelEnabled('debug')) ctx.log.debug({ tenantId, userId, sessionId, seat: result.status, activeSessions: result.activeSessions, code: 'OK' }, 'session validated')
+}
 
 function notFound(ctx: LicensingContext, tenantId: string, userId: string, sessionId: string): Validation {
   ctx.log.info({ tenantId, userId, sessionId, code: 'SESSION_NOT_FOUND' }, 'session validation: not found or expired')
@@ -70,7 +73,7 @@ async function heartbeatFromRedis(
   if (result.status !== 'extended') return undefined
   // A full buffer writes this heartbeat at once instead; an ended session then takes the full path.
   if (!node.lastSeen.record(sessionId, now) && !await touchSession(ctx.db, sessionId, now)) return undefined
-  logValid(ctx, { tenantId, userId, sessionId, seat: result.status, activeSessions: result.activeSessions })
+  logValid(ctx, tenantId, userId, sessionId, result)
   return {
     valid: true, expiresAt: new Date(expiry).toISOString(), license,
     activeSessions: result.activeSessions, webrtcMaxUsers: license.webrtcMaxUsers,
@@ -130,7 +133,7 @@ async function validateFromPostgres(
   await finishLapsed(ctx, result.lapsed)
 
   if (!recorded) return seatLost(ctx, session, result)
-  logValid(ctx, { tenantId, userId, sessionId, seat: result.status, activeSessions: result.activeSessions })
+  logValid(ctx, tenantId, userId, sessionId, result)
   return {
     valid: true, expiresAt: new Date(expiry).toISOString(), license,
     activeSessions: result.activeSessions, webrtcMaxUsers: license.webrtcMaxUsers,

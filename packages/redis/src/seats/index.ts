@@ -10,16 +10,36 @@ export interface SeatKeys {
   users: string
   loaded: string
   released: string
+  /** The keys' hash tag (their Redis Cluster slot): calls on one license share a pipeline. */
+  slot: string
 }
 
+/** The `{...}` part of a key, which decides its Redis Cluster slot. */
+const hashTag = (key: string) => /\{[^}]*\}/.exec(key)?.[0] ?? key
+
+const known = new WeakMap<RedisKeys, Map<string, SeatKeys>>()
+const MAX_KNOWN = 10_000
+
+/** The same object for the same license each time: a heartbeat builds no key strings. */
 export function seatKeys(keys: RedisKeys, tenantId: string, licenseId: string): SeatKeys {
-  return {
-    seats: keys.seats(tenantId, licenseId),
-    owners: keys.seatOwners(tenantId, licenseId),
-    users: keys.seatUsers(tenantId, licenseId),
-    loaded: keys.seatsLoaded(tenantId, licenseId),
-    released: keys.seatsReleased(tenantId, licenseId),
+  let byLicense = known.get(keys)
+  if (!byLicense) known.set(keys, (byLicense = new Map()))
+  const id = `${tenantId}/${licenseId}`
+  let found = byLicense.get(id)
+  if (!found) {
+    if (byLicense.size >= MAX_KNOWN) byLicense.clear()
+    const seats = keys.seats(tenantId, licenseId)
+    found = Object.freeze({
+      seats,
+      owners: keys.seatOwners(tenantId, licenseId),
+      users: keys.seatUsers(tenantId, licenseId),
+      loaded: keys.seatsLoaded(tenantId, licenseId),
+      released: keys.seatsReleased(tenantId, licenseId),
+      slot: hashTag(seats),
+    })
+    byLicense.set(id, found)
   }
+  return found
 }
 
 type Arg = string | number
@@ -61,9 +81,6 @@ function commands(redis: RedisClient): SeatCommands {
   }
   return redis as unknown as SeatCommands
 }
-
-/** The `{...}` part of a key, which decides its Redis Cluster slot. */
-const hashTag = (key: string) => /\{[^}]*\}/.exec(key)?.[0] ?? key
 
 const str = (value: Arg | undefined) => (value === undefined ? '' : String(value))
 const num = (value: Arg | undefined) => Number(value ?? 0)
@@ -135,7 +152,7 @@ export async function heartbeatSeat(
         input.now, input.expiry, input.sessionId, input.userId, input.deviceId, input.restore ? '1' : '0']
   commands(redis) // defines the scripts on the client, and so on its pipelines
   // The hot path: concurrent heartbeats of a tenant leave in one pipeline (all its keys share one hash tag).
-  const reply = await pipelined<Reply>(redis, hashTag(keys.seats), (pipeline) => {
+  const reply = await pipelined<Reply>(redis, keys.slot, (pipeline) => {
     void (pipeline as unknown as SeatCommands).seatHeartbeat(...args)
   })
   const [status, activeSessions, ...lapsed] = reply
