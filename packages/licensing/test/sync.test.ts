@@ -305,3 +305,25 @@ t.test('a sync lowering the allocation below the live seats reports usage_limit_
   await syncExternalLicenses(ctx, client)
   t.equal((await eventsOf(ctx, tenantId, 'usage_limit_exceeded')).length, 1, 'raising it says nothing')
 })
+
+t.test('in a sync where one tenant\'s license changes, only that tenant hears of it; the other\'s shows its new sync time', async (t) => {
+  const { ctx, defaults, clock } = await licensingContext(t)
+  const fake = await startFakeLicenseServer(t)
+  const other = await insertTenant(ctx.db, { name: 'Other', fingerprint: 'fp-quiet' })
+  const mine = fakeLicense(defaults.fingerprint)
+  const theirs = fakeLicense('fp-quiet')
+  fake.licenses = [mine, theirs]
+  await syncExternalLicenses(ctx, clientFor(t, fake.url))
+  const counts = async () => [(await eventsOf(ctx, defaults.tenant.id)).length, (await eventsOf(ctx, other.id)).length]
+  const [mineBefore, theirsBefore] = await counts()
+  t.equal((await resolveLicense(ctx, other.id)).summary.source, 'external', 'the other tenant reads its synced copy (and caches it)')
+
+  clock.now = new Date(clock.now.getTime() + 5 * 60_000)
+  mine.status = 'suspended'
+  const outcome = await syncExternalLicenses(ctx, clientFor(t, fake.url))
+  t.match(outcome, { changed: 1, eventsPublished: 1 })
+  t.same(await counts(), [mineBefore! + 1, theirsBefore], 'license_updated for the changed tenant only')
+  t.equal((await resolveLicense(ctx, defaults.tenant.id)).summary.status, 'suspended')
+  const quiet = (await resolveLicense(ctx, other.id)).summary
+  t.same([quiet.status, quiet.lastSyncedAt], ['active', clock.now.toISOString()], 'the unchanged tenant\'s copy was touched and its cache dropped')
+})
