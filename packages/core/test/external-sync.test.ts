@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { ExternalLicense } from '@license-hub/contract'
-import { DEVELOPER_LICENSE_TYPE_ID, externalCopy, planTenantCopies, typesToUpsert, type StoredCopy } from '../src/index.js'
+import { DEVELOPER_LICENSE_TYPE_ID, externalCopy, planTenantCopies, sameJson, typesToUpsert, type StoredCopy } from '../src/index.js'
 
 const now = new Date('2025-06-01T12:00:00.000Z')
 const license = (id: number, extra: Partial<ExternalLicense> = {}): ExternalLicense => ({
@@ -59,4 +59,18 @@ t.test('types: the server\'s by id, unknown nested ones, never Developer, never 
   )
   t.same(upserts.map((u) => u.id), [9])
   t.same(typesToUpsert([], [], existing), [], 'an empty answer changes nothing')
+})
+
+t.test('sameJson: equal whatever the order of keys, an undefined value as no key, anything else told apart', async (t) => {
+  t.ok(sameJson({ a: 1, b: { c: [1, { d: 'x' }] } }, { b: { c: [1, { d: 'x' }] }, a: 1 }), 'keys in another order, as jsonb gives them back')
+  t.ok(sameJson({ a: 1, gone: undefined }, { a: 1 }), 'an undefined value on the left')
+  t.ok(sameJson({ a: 1 }, { a: 1, gone: undefined }), 'and on the right')
+  t.notOk(sameJson({ a: 1 }, { a: 1, b: 2 }), 'a key only on the right')
+  t.notOk(sameJson({ a: 1, b: 2 }, { a: 1 }), 'a key only on the left')
+  t.notOk(sameJson({ a: { b: 1 } }, { a: { b: 2 } }), 'a nested value')
+  t.notOk(sameJson({ a: [1, 2] }, { a: [2, 1] }), 'arrays keep their order')
+  t.notOk(sameJson({ a: [] }, { a: {} }), 'an array is not an object')
+  t.notOk(sameJson({ a: null }, { a: {} }), 'null is not an object')
+  t.notOk(sameJson({ a: 1 }, { a: '1' }), 'nor a number a string')
+  t.ok(sameJson(Object.create({ inherited: 1 }) as object, {}), 'inherited keys are not the value\'s')
 })
