@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox'
+import { Type, type Static, type TSchema } from 'typebox'
 
 export const ErrorResponse = Type.Object({
   statusCode: Type.Integer(),
@@ -23,4 +23,14 @@ export const MAX_SEATS = 1_000_000
 
 export const Uuid = Type.String({ format: 'uuid' })
 export const IsoDate = Type.String({ format: 'date-time' })
-export const NullableIsoDate = Type.Union([IsoDate, Type.Null()])
+/**
+ * A value or null, written as OpenAPI 3.0 writes it (`nullable: true`; 3.0 has no `null` type).
+ * Not a union: fast-json-stringify serializes a union by validating the value against each branch,
+ * on every answer, and the license in every heartbeat and `current` answer carries two nullable
+ * dates (2.9 µs to serialize as unions, 1.2 µs so). Answers only: request schemas keep unions.
+ */
+export function Nullable<T extends TSchema>(schema: T, options: { description?: string } = {}) {
+  return Type.Unsafe<Static<T> | null>({ ...schema, ...options, nullable: true })
+}
+
+export const NullableIsoDate = Nullable(IsoDate)

@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox'
 import { LICENSE_EVENT_TYPES } from '../ws/constants.js'
 import { LicenseEventMessage } from './ws.js'
+import { Nullable } from './common.js'
 
 const EventId = Type.String({ pattern: '^[0-9]{1,18}$', description: 'an event id (a decimal integer, increasing)' })
 
@@ -22,6 +23,6 @@ export type EventHistoryQuery = Static<typeof EventHistoryQuery>
 
 export const EventHistoryPage = Type.Object({
   events: Type.Array(LicenseEventMessage, { description: 'oldest first, each exactly as the WebSocket sent it, with the same id' }),
-  next: Type.Union([EventId, Type.Null()], { description: 'the last id returned, to pass as `after`; null when there is nothing more' }),
+  next: Nullable(EventId, { description: 'the last id returned, to pass as `after`; null when there is nothing more' }),
 })
 export type EventHistoryPage = Static<typeof EventHistoryPage>

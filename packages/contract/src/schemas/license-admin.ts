@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { Features } from './license.js'
-import { IsoDate, MAX_INT4, MAX_SEATS, NullableIsoDate, Text, Uuid } from './common.js'
+import { IsoDate, MAX_INT4, MAX_SEATS, Nullable, NullableIsoDate, Text, Uuid } from './common.js'
 
 export const LicenseTypeView = Type.Object({
   id: Type.Integer(),
@@ -16,7 +16,7 @@ export type LicenseTypeView = Static<typeof LicenseTypeView>
 export const LicenseRecord = Type.Object({
   id: Uuid,
   source: Type.Union([Type.Literal('external'), Type.Literal('local')]),
-  externalId: Type.Union([Type.String(), Type.Null()], { description: 'the license server\'s id (external licenses)' }),
+  externalId: Nullable(Type.String(), { description: 'the license server\'s id (external licenses)' }),
   organizationName: Type.String(),
   serverFingerprint: Type.String(),
   status: Type.String(),
@@ -24,12 +24,12 @@ export const LicenseRecord = Type.Object({
   features: Features,
   maxUsers: Type.Integer(),
   webrtcMaxUsers: Type.Integer({ description: 'the allocation in force' }),
-  webrtcAllocation: Type.Union([Type.Integer(), Type.Null()], { description: 'the admin\'s allocation, null when unset' }),
+  webrtcAllocation: Nullable(Type.Integer(), { description: 'the admin\'s allocation, null when unset' }),
   issuedAt: IsoDate,
   expiresAt: NullableIsoDate,
   lastSyncedAt: NullableIsoDate,
-  withdrawnAt: Type.Union([IsoDate, Type.Null()], { description: 'set when the license server stopped listing it' }),
-  signatureValid: Type.Union([Type.Boolean(), Type.Null()], { description: 'local licenses: the signature verifies (a false one is never used); null for external' }),
+  withdrawnAt: Nullable(IsoDate, { description: 'set when the license server stopped listing it' }),
+  signatureValid: Nullable(Type.Boolean(), { description: 'local licenses: the signature verifies (a false one is never used); null for external' }),
   inForce: Type.Boolean({ description: 'this is the license GET /api/licenses/current answers with' }),
 })
 export type LicenseRecord = Static<typeof LicenseRecord>

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { IsoDate, MAX_SEATS, Text, Uuid } from './common.js'
+import { IsoDate, MAX_SEATS, Nullable, Text, Uuid } from './common.js'
 import { LicenseSummary } from './license.js'
 
 export const CreateSessionBody = Type.Object({
@@ -73,7 +73,7 @@ export const AllocationBody = Type.Object({
 export const AllocationResult = Type.Object({
   licenseId: Uuid,
   maxUsers: Type.Integer({ description: 'the license\'s max_users, the allocation\'s upper bound' }),
-  webrtcAllocation: Type.Union([Type.Integer(), Type.Null()], { description: 'the admin\'s allocation as stored' }),
+  webrtcAllocation: Nullable(Type.Integer(), { description: 'the admin\'s allocation as stored' }),
   webrtcMaxUsers: Type.Integer({ description: 'the allocation in force' }),
   activeSessions: Type.Integer({ description: 'live seats: may exceed the allocation after lowering it (they are kept)' }),
 })
