@@ -74,6 +74,9 @@ t.test('end-session frees the seat, twice is fine; only the owner (or an admin o
   t.equal((await endSession(app, b.headers, sessionId)).statusCode, 404, 'another user cannot end it')
   t.same(pick((await endSession(app, stranger.headers, sessionId)).json()), refusal('SESSION_NOT_FOUND'), 'another tenant\'s admin gets 404')
   t.same(pick((await validateSession(app, stranger.headers, sessionId)).json() as never), refusal('SESSION_NOT_FOUND'))
+  const untouched = await db.selectFrom('clientSessions').selectAll().where('id', '=', sessionId).executeTakeFirstOrThrow()
+  t.equal(untouched.endedAt, null, 'neither refused call ended it')
+  t.match((await validateSession(app, a.headers, sessionId)).json(), { valid: true }, 'its owner still holds the seat')
 
   for (let i = 0; i < 2; i++) {
     const res = await endSession(app, a.headers, sessionId)
@@ -91,6 +94,12 @@ t.test('end-session frees the seat, twice is fine; only the owner (or an admin o
   const revoked = await db.selectFrom('clientSessions').selectAll().where('id', '=', bSeat.json().sessionId).executeTakeFirstOrThrow()
   t.equal(revoked.endReason, 'revoked')
   t.match((await storedEvents(testApp, 'session_ended'))[0]?.data, { reason: 'revoked', userId: b.user.id })
+
+  const own = (await createSession(app, admin.headers, 'admin')).json()
+  t.equal((await endSession(app, admin.headers, own.sessionId)).statusCode, 200)
+  const logout = await db.selectFrom('clientSessions').selectAll().where('id', '=', own.sessionId).executeTakeFirstOrThrow()
+  t.equal(logout.endReason, 'logout', 'an admin ending their own session logs out')
+  t.equal((await storedEvents(testApp, 'session_ended')).length, 1, 'and tells nobody')
 })
 
 t.test('bad input is 400 VALIDATION_ERROR naming the field; no token is 401', async (t) => {

@@ -12,9 +12,9 @@ export interface NewSession {
   at: Date
 }
 
-export async function insertSession(db: Db, session: NewSession): Promise<ClientSession> {
+export async function insertSession(db: Db, session: NewSession): Promise<void> {
   const { at, ...row } = session
-  return db.insertInto('clientSessions').values({ ...row, createdAt: at, lastSeenAt: at }).returningAll().executeTakeFirstOrThrow()
+  await db.insertInto('clientSessions').values({ ...row, createdAt: at, lastSeenAt: at }).execute()
 }
 
 export async function findSession(db: Db, tenantId: string, id: string): Promise<ClientSession | undefined> {
@@ -59,6 +59,24 @@ export async function endSessions(db: Db, ids: string[], reason: SessionEndReaso
   if (ids.length === 0) return []
   return db.updateTable('clientSessions').set({ endedAt, endReason: reason })
     .where('id', 'in', ids).where('endedAt', 'is', null).returningAll().execute()
+}
+
+/**
+ * end-session in one statement: ends an open session of the tenant that is the caller's own
+ * (reason logout) or, for an admin, anyone's (revoked when it is another user's). Undefined when
+ * nothing was ended: the session is unknown, not the caller's to end, or already ended (the caller
+ * tells these apart with findSession, off the common path).
+ */
+export async function endCallerSession(
+  db: Db, tenantId: string, id: string, caller: { userId: string; admin: boolean }, endedAt: Date
+): Promise<ClientSession | undefined> {
+  const endReason = caller.admin
+    ? sql<SessionEndReason>`case when user_id = ${caller.userId} then 'logout' else 'revoked' end`
+    : 'logout' as const
+  let query = db.updateTable('clientSessions').set({ endedAt, endReason })
+    .where('tenantId', '=', tenantId).where('id', '=', id).where('endedAt', 'is', null)
+  if (!caller.admin) query = query.where('userId', '=', caller.userId)
+  return query.returningAll().executeTakeFirst()
 }
 
 /** Ends, as expired, those of the given sessions not seen since `seenBefore` (a heartbeat after it keeps one open). */

@@ -1,6 +1,6 @@
 import { AppError, type SessionEndReason } from '@license-hub/contract'
 import { isUuid, sessionEndedEvent } from '@license-hub/core'
-import { endSessions, expireLapsedSessions, expireSessions, findSession, listOpenUserSessions, type ClientSession } from '@license-hub/db'
+import { endCallerSession, endSessions, expireLapsedSessions, expireSessions, findSession, listOpenUserSessions, type ClientSession } from '@license-hub/db'
 import { releaseSeats } from '@license-hub/redis'
 import type { LicensingContext } from '../context.js'
 import { publishEvent } from '../events.js'
@@ -57,15 +57,22 @@ export async function finishLapsed(ctx: LicensingContext, sessionIds: string[]):
   await reportEnded(ctx, await expireSessions(ctx.db, sessionIds, lapseCutoff(ctx, now), now), 'expired')
 }
 
-/** end-session: the session's own user (logout) or an admin of its tenant (revoked); ending twice is fine. */
+/**
+ * end-session: the session's own user (logout) or an admin of its tenant (revoked); ending twice
+ * is fine. One statement ends it; only when it ended nothing is the session read, to tell an
+ * ended one (200) from one that is unknown or not the caller's (404).
+ */
 export async function endSession(
   ctx: LicensingContext, caller: { id: string; tenantId: string; role: string }, sessionId: string
 ): Promise<void> {
+  const ended = await endCallerSession(ctx.db, caller.tenantId, sessionId, { userId: caller.id, admin: caller.role === 'admin' }, ctx.now())
+  if (ended) {
+    await release(ctx, [ended])
+    await reportEnded(ctx, [ended], ended.endReason!)
+    return
+  }
   const session = await findSession(ctx.db, caller.tenantId, sessionId)
   if (!session || (session.userId !== caller.id && caller.role !== 'admin')) throw new AppError('SESSION_NOT_FOUND')
-  if (session.endedAt) return
-  const reason: SessionEndReason = session.userId === caller.id ? 'logout' : 'revoked'
-  await endAndRelease(ctx, [session], reason)
 }
 
 /** Ends every open session of a user (an admin disabled their WebRTC access), telling their device. */
