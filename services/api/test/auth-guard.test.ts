@@ -15,7 +15,8 @@ t.test('tokens carrying the user id as `id` or as `userId` are both accepted', a
   for (const token of [withId, withUserId]) {
     const res = await app.inject({ method: 'GET', url: '/probe', headers: { authorization: `Bearer ${token}` } })
     t.equal(res.statusCode, 200)
-    t.same(res.json(), { id: user.id, tenantId: user.tenantId, role: 'user', tokenVersion: 0 })
+    const exp = (app.jwt.decode(token) as { exp: number }).exp
+    t.same(res.json(), { id: user.id, tenantId: user.tenantId, role: 'user', tokenVersion: 0, tokenExpiresAt: exp * 1000 }, 'with the token\'s expiry, in ms')
   }
 })
 

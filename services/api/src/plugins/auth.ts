@@ -18,6 +18,8 @@ export interface AuthUser {
   role: 'admin' | 'user'
   /** The user's token version when the token was issued (0 for tokens without one). */
   tokenVersion?: number
+  /** When the token expires (ms since the epoch, from its `exp`): a WebSocket is closed then. */
+  tokenExpiresAt?: number
 }
 
 /** Claims as older and newer tokens carry them: the user id as `id` or `userId`. */
@@ -67,7 +69,7 @@ export function toAuthUser(claims: TokenClaims, nowSec = Date.now() / 1000): Aut
   if (claims.role !== 'admin' && claims.role !== 'user') return undefined
   const version = claims.tokenVersion ?? 0
   if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0) return undefined
-  return { id: id.toLowerCase(), tenantId: claims.tenantId.toLowerCase(), role: claims.role, tokenVersion: version }
+  return { id: id.toLowerCase(), tenantId: claims.tenantId.toLowerCase(), role: claims.role, tokenVersion: version, tokenExpiresAt: claims.exp * 1000 }
 }
 
 /** HS256 JWTs signed with JWT_SECRET; `alg: none` and other algorithms are refused. */

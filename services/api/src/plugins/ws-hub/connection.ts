@@ -63,7 +63,8 @@ export function acceptConnection(
     socket.close(CLOSE_CODES.badToken, 'Invalid or expired token')
     return
   }
-  const client: Client = { socket, user, hub, reqId: request.id, alive: true, ...expiryOf(app, token) }
+  // The hub's sweep closes the socket with 1008 when the token expires (the client must log in again).
+  const client: Client = { socket, user, hub, reqId: request.id, alive: true, expiresAt: user.tokenExpiresAt }
   const { lastEventId } = request.query
   // Live events are held from the moment the client is registered until its replay is sent.
   if (lastEventId !== undefined) client.pending = []
@@ -148,12 +149,6 @@ function onMessage(client: Client, data: RawData, isBinary: boolean): void {
     const pong: PongMessage = { type: 'pong', timestamp: new Date().toISOString() }
     client.hub.send(client, Buffer.from(JSON.stringify(pong)))
   }
-}
-
-/** When the token expires: the hub's sweep then closes the socket with 1008 (the client must log in again). */
-function expiryOf(app: FastifyInstance, token: string): { expiresAt?: number } {
-  const exp = app.jwt.decode<{ exp?: number }>(token)?.exp
-  return typeof exp === 'number' ? { expiresAt: exp * 1000 } : {}
 }
 
 async function replay(
