@@ -69,7 +69,10 @@ export function toAuthUser(claims: TokenClaims, nowSec = Date.now() / 1000): Aut
   if (claims.role !== 'admin' && claims.role !== 'user') return undefined
   const version = claims.tokenVersion ?? 0
   if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0) return undefined
-  return { id: id.toLowerCase(), tenantId: claims.tenantId.toLowerCase(), role: claims.role, tokenVersion: version, tokenExpiresAt: claims.exp * 1000 }
+  return {
+    id: id.toLowerCase(), tenantId: claims.tenantId.toLowerCase(), role: claims.role, tokenVersion: version,
+    tokenExpiresAt: claims.exp * 1000,
+  }
 }
 
 /** HS256 JWTs signed with JWT_SECRET; `alg: none` and other algorithms are refused. */
