@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config, Logger } from '@license-hub/config'
 import type { Secrets } from '@license-hub/licensing'
 import type { RedisTarget } from '@license-hub/redis'
-import { RequestLogs, requestLogger } from './request-logs.js'
+import { markQuietRoutes, RequestLogs, requestLogger } from './request-logs.js'
 import errorHandler, { clientErrorHandler, frameworkErrors } from './plugins/error-handler.js'
 import cors from './plugins/cors.js'
 import { compilersFactory } from './validation.js'
@@ -78,6 +78,7 @@ export const licenseHubApp = fp<AppOptions>(async (app, options) => {
   app.decorate('secrets', options.secrets)
   app.decorate('draining', false)
   app.decorate('redisPrefix', options.redisPrefix ?? 'lh:')
+  app.addHook('onRoute', markQuietRoutes)
 
   // First, so that every answer, a refusal by any later hook included, carries its headers.
   await app.register(securityHeaders)

@@ -1,4 +1,4 @@
-import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify'
+import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify'
 import { levels, type Bindings, type ChildLoggerOptions } from 'pino'
 
 /**
@@ -8,8 +8,12 @@ import { levels, type Bindings, type ChildLoggerOptions } from 'pino'
  */
 const QUIET = new Set(['POST /api/licenses/validate-session', 'GET /api/licenses/current', 'GET /health', 'GET /ready'])
 
-/** By the route matched (its pattern), so a query string or a trailing slash changes nothing. */
-const isQuiet = (request: FastifyRequest) => request.routeOptions.url !== undefined && QUIET.has(`${request.method} ${request.routeOptions.url}`)
+/**
+ * Whether a request's lines are quiet, decided once per route: a quiet route's requests get their
+ * logger from `quietRequestLogger` (see `markQuietRoutes`), so no request looks its route up. By
+ * the route's pattern, so a query string or a trailing slash changes nothing.
+ */
+const isQuiet = (request: FastifyRequest) => (request.log as unknown as { quiet?: boolean }).quiet === true
 
 /** Whether `log` writes debug lines: checked first, so a quiet request builds no line it would drop. */
 const debugOn = (log: FastifyBaseLogger) => (levels.values[log.level] ?? Infinity) <= levels.values.debug!
@@ -53,7 +57,9 @@ class RequestLogger {
   private bound: FastifyBaseLogger | undefined
 
   constructor(
-    private readonly parent: FastifyBaseLogger, private readonly bindings: Bindings, private readonly options: ChildLoggerOptions
+    private readonly parent: FastifyBaseLogger, private readonly bindings: Bindings, private readonly options: ChildLoggerOptions,
+    /** The request's route is one of QUIET's: its request lines are debug lines. */
+    readonly quiet: boolean
   ) {}
 
   get level(): string { return this.bound?.level ?? this.options.level ?? this.parent.level }
@@ -84,4 +90,12 @@ class RequestLogger {
 
 /** Fastify's `childLoggerFactory`. */
 export const requestLogger = (logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger =>
-  new RequestLogger(logger, bindings, options) as unknown as FastifyBaseLogger
+  new RequestLogger(logger, bindings, options, false) as unknown as FastifyBaseLogger
+
+const quietRequestLogger = (logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger =>
+  new RequestLogger(logger, bindings, options, true) as unknown as FastifyBaseLogger
+
+/** An `onRoute` hook: the QUIET routes' requests get quiet loggers. Add it before any route. */
+export function markQuietRoutes(route: RouteOptions): void {
+  if (typeof route.method === 'string' && QUIET.has(`${route.method} ${route.url}`)) route.childLoggerFactory = quietRequestLogger
+}
