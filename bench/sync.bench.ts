@@ -2,7 +2,8 @@
  * 6. Sync: an external license server holding 10,000 licenses, 5,000 of them ours (50 tenants of
  *    100 each); one full sync (first, then a repeat that finds nothing new) against the bare time
  *    to fetch and parse the same /licenses JSON. Goals: under 1 s, and <= 3x the bare time. Beside
- *    it, the bare time of the 5,000 webrtc-sessions calls the contract makes the sync ask.
+ *    it, the bare time of the 5,000 webrtc-sessions calls the contract makes the sync ask. The bare
+ *    calls and the sync's client are warmed alike (one unmeasured pass) before anything counts.
  */
 import { performance } from 'node:perf_hooks'
 import { pino } from 'pino'
@@ -63,6 +64,11 @@ try {
   const calls = callsTimes[1]!
   await agent.close()
   const client = createLicenseServerClient({ url })
+  // The client is warmed as the bare calls were (one unmeasured pass of the same calls): the
+  // comparison is then of a sync against the same work done bare, not of a cold process against
+  // a warm one. The sync's own code still runs for the first time in the full sync.
+  await client.fetchLicenses()
+  await client.fetchWebrtcAllocations(Array.from({ length: LICENSES / 2 }, (_, i) => 10_000 + i))
   const timed = async () => {
     const started = performance.now()
     const outcome = await syncExternalLicenses(ctx, client)
