@@ -88,3 +88,20 @@ t.test('/metrics answers Prometheus text with per-route request durations', asyn
   t.notMatch(res.body, /route="\/health"/, 'the liveness probe stays out of the histogram')
   t.match(res.body, /process_cpu_user_seconds_total/)
 })
+
+t.test('each answer is timed once, under its method, route pattern and status', async (t) => {
+  const { app } = await buildTestApp(t)
+  const count = async (labels: string) => {
+    const body = (await app.inject({ method: 'GET', url: '/metrics' })).body
+    return Number(new RegExp(`http_request_duration_seconds_count\\{${labels}\\} (\\d+)`).exec(body)?.[1] ?? 0)
+  }
+  for (let i = 0; i < 3; i++) await app.inject({ method: 'GET', url: '/ready' })
+  await app.inject({ method: 'HEAD', url: '/ready' })
+  await app.inject({ method: 'PUT', url: '/api/licenses/3f0f6f0e-1c1a-4c55-9d5a-2b8a9b0c1d2e/status', payload: { status: 'active' } })
+  t.equal(await count('method="GET",route="/ready",status_code="200"'), 3)
+  t.equal(await count('method="HEAD",route="/ready",status_code="200"'), 1, 'a HEAD of a GET route: once, as HEAD')
+  const body = (await app.inject({ method: 'GET', url: '/metrics' })).body
+  t.match(body, /method="PUT",route="\/api\/licenses\/:id\/status",status_code="401"/, 'by the route\'s pattern, not the URL asked')
+  t.match(body, /http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/ready",status_code="200"\} \d+/, 'prom-client\'s buckets')
+  t.equal(await count('method="GET",route="/metrics",status_code="200"'), 3, '/metrics itself is timed too (three reads so far)')
+})
