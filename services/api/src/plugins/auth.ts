@@ -22,6 +22,9 @@ export interface AuthUser {
   tokenExpiresAt?: number
 }
 
+/** The user of a token whose signature and claims were checked: its expiry is always known. */
+export type VerifiedUser = AuthUser & { tokenExpiresAt: number }
+
 /** Claims as older and newer tokens carry them: the user id as `id` or `userId`. */
 interface TokenClaims {
   id?: unknown
@@ -62,7 +65,7 @@ const SKEW_SEC = 60
  * The claims a token must carry, checked for shape: UUID ids, a known role, an `exp` no further
  * than a token's lifetime away (a signed `exp: 1e20` is refused) and an optional integer version.
  */
-export function toAuthUser(claims: TokenClaims, nowSec = Date.now() / 1000): AuthUser | undefined {
+export function toAuthUser(claims: TokenClaims, nowSec = Date.now() / 1000): VerifiedUser | undefined {
   const id = claims.id ?? claims.userId
   if (!isUuid(id) || !isUuid(claims.tenantId)) return undefined
   if (typeof claims.exp !== 'number' || claims.exp > nowSec + TOKEN_MAX_TTL_SEC + SKEW_SEC) return undefined
@@ -86,10 +89,6 @@ export default fp<{ secret: string }>(async (app, opts) => {
   app.addHook('onClose', async () => { subjects.stop() })
   // An extension sends the same token with every heartbeat: it is verified once per node.
   const verified = new VerifiedTokens()
-  const remember = (token: string | undefined, user: AuthUser | undefined, claims: TokenClaims) => {
-    if (token && user) verified.set(token, user, claims.exp as number) // toAuthUser checked exp is a number
-    return user
-  }
 
   app.decorate('tokenHonoured', async (user: AuthUser) => {
     const subject = await subjects.get(user.id)
@@ -113,8 +112,9 @@ export default fp<{ secret: string }>(async (app, opts) => {
       } catch (err) {
         throw refuse(request, JWT_REFUSALS[(err as { code?: string }).code ?? ''] ?? 'invalid token')
       }
-      user = remember(token, toAuthUser(claims), claims)
+      user = toAuthUser(claims)
       if (!user) throw refuse(request, 'claims malformed')
+      if (token) verified.set(token, user)
     }
     if (!(await app.tokenHonoured(user))) throw refuse(request, 'token no longer honoured (user, tenant, role or token version changed)')
     request.user = user

@@ -1,4 +1,4 @@
-import type { AuthUser } from './auth.js'
+import type { VerifiedUser } from './auth.js'
 
 const MAX_ENTRIES = 50_000
 
@@ -11,21 +11,21 @@ const MAX_ENTRIES = 50_000
  * every request, outside this cache.
  */
 export class VerifiedTokens {
-  private readonly entries = new Map<string, { user: AuthUser; expiresAtMs: number }>()
+  private readonly entries = new Map<string, VerifiedUser>()
 
   constructor(private readonly now = () => Date.now()) {}
 
-  get(token: string): AuthUser | undefined {
-    const entry = this.entries.get(token)
-    if (!entry) return undefined
-    if (this.now() < entry.expiresAtMs) return entry.user
+  get(token: string): VerifiedUser | undefined {
+    const user = this.entries.get(token)
+    if (!user) return undefined
+    if (this.now() < user.tokenExpiresAt) return user
     this.entries.delete(token)
     return undefined
   }
 
-  set(token: string, user: AuthUser, expSec: number): void {
+  set(token: string, user: VerifiedUser): void {
     if (this.entries.size >= MAX_ENTRIES) this.entries.clear()
-    this.entries.set(token, { user, expiresAtMs: expSec * 1000 })
+    this.entries.set(token, user)
   }
 }
 
