@@ -9,11 +9,11 @@ import type { LoadOptions, LoadResult } from './load.js'
 function requestsFor(options: LoadOptions): Request[] {
   let next = 0
   if (options.churn) {
-    const tokens = options.churn.tokens
+    const { tokens, paths: [create, end] = ['/api/licenses/create-session', '/api/licenses/end-session'] } = options.churn
     type Ctx = { token?: string; sessionId?: string }
     return [
       {
-        method: 'POST', path: '/api/licenses/create-session',
+        method: 'POST', path: create,
         setupRequest: (req: Request, context: Ctx) => {
           context.token = tokens[next++ % tokens.length]!
           return { ...req, headers: { authorization: `Bearer ${context.token}`, 'content-type': 'application/json' }, body: '{"deviceId":"bench-churn"}' }
@@ -23,7 +23,7 @@ function requestsFor(options: LoadOptions): Request[] {
         },
       } as Request,
       {
-        method: 'POST', path: '/api/licenses/end-session',
+        method: 'POST', path: end,
         setupRequest: (req: Request, context: Ctx) => ({
           ...req, headers: { authorization: `Bearer ${context.token}`, 'content-type': 'application/json' },
           body: JSON.stringify({ sessionId: context.sessionId }),

@@ -7,7 +7,8 @@ export interface LoadOptions {
   connections: number
   durationSec: number
   variants?: { headers?: Record<string, string>; body?: string }[]
-  churn?: { tokens: string[] }
+  /** Each connection creates a seat then ends it, for distinct users (`paths`: create and end, the api's by default). */
+  churn?: { tokens: string[]; paths?: [create: string, end: string] }
 }
 
 export interface LoadResult {
