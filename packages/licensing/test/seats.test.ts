@@ -138,3 +138,24 @@ t.test('creation, refusal and end each log one line with tenantId, userId and co
   }
   t.equal(log.lines.find((l) => l.code === 'SESSION_ENDED')?.reason, 'logout')
 })
+
+t.test('a create-session racing with the user\'s access switch-off waits for it and refuses: no session, no seat', async (t) => {
+  const { ctx, log, defaults, user, seats } = await seatsContext(t)
+  const tenant = defaults.tenant
+  await seats(tenant.id, 10, tenant.fingerprint)
+  const u = await user()
+  let settled = false
+  let create: Promise<unknown> | undefined
+  await ctx.db.transaction().execute(async (trx) => {
+    // The switch-off is written but not committed: the create's own check still sees the access on.
+    await trx.updateTable('users').set({ webrtcEnabled: false }).where('id', '=', u.id).execute()
+    create = createSession(ctx, u, { deviceId: 'd' }).finally(() => { settled = true })
+    create.catch(() => {})
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    t.notOk(settled, 'the session row waits for the user\'s row')
+  })
+  await t.rejects(create!, { code: 'USER_NOT_ALLOCATED' }, 'refused once the switch-off committed')
+  t.equal((await ctx.db.selectFrom('clientSessions').selectAll().where('userId', '=', u.id).execute()).length, 0, 'no session row')
+  t.equal((await sessionCount(ctx, tenant.id)).activeSessions, 0, 'the seat the script gave was freed')
+  t.equal(log.lines.filter((l) => l.code === 'USER_NOT_ALLOCATED' && l.userId === u.id).length, 1, 'the refusal logs one line')
+})

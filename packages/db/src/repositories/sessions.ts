@@ -12,9 +12,21 @@ export interface NewSession {
   at: Date
 }
 
-export async function insertSession(db: Db, session: NewSession): Promise<void> {
-  const { at, ...row } = session
-  await db.insertInto('clientSessions').values({ ...row, createdAt: at, lastSeenAt: at }).execute()
+/**
+ * Records a new session if its user still has WebRTC access; false (nothing written) when the
+ * user's access is off or the user is gone. The user's row is share-locked for the statement, so
+ * an access switch-off racing with it either waits for this row (and then finds the session to end)
+ * or commits first (and this inserts nothing).
+ */
+export async function insertSession(db: Db, session: NewSession): Promise<boolean> {
+  const { id, tenantId, userId, licenseId, deviceId, at } = session
+  const { rows } = await sql<{ id: string }>`
+    insert into client_sessions (id, tenant_id, user_id, license_id, device_id, created_at, last_seen_at)
+    select ${id}::uuid, u.tenant_id, u.id, ${licenseId}::uuid, ${deviceId}, ${at}::timestamptz, ${at}::timestamptz
+    from users as u where u.tenant_id = ${tenantId} and u.id = ${userId} and u.webrtc_enabled
+    for share
+    returning id`.execute(db)
+  return rows.length > 0
 }
 
 export async function findSession(db: Db, tenantId: string, id: string): Promise<ClientSession | undefined> {

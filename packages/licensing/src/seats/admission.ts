@@ -27,7 +27,8 @@ export interface AdmissionRequest {
  * create-session. The license, feature and allocation checks run first; the seat itself is one
  * Lua call, atomic across every api node: lapsed seats dropped, the same device given its seat
  * back, another device refused (or, with force, moved), the allocation enforced. Postgres records
- * the outcome afterwards.
+ * the outcome afterwards, and refuses it (the seat is freed again) when the user's access was
+ * switched off meanwhile: a switch-off never misses a session created while it ran.
  */
 export async function createSession(
   ctx: LicensingContext, caller: { id: string; tenantId: string }, request: AdmissionRequest
@@ -82,11 +83,20 @@ export async function createSession(
       case 'admitted':
       case 'forced': {
         const sessionId = result.sessionId!
+        const abandon = () => releaseSeats(ctx.redis, keys, leaseMs(ctx), [sessionId]).catch((release: unknown) =>
+          ctx.log.warn({ err: release, tenantId, sessionId }, 'seat of a session not stored not released: it lapses with its lease'))
+        let stored: boolean
         try {
-          await insertSession(ctx.db, { id: sessionId, tenantId, userId, licenseId: license.id, deviceId: request.deviceId, at: now })
+          stored = await insertSession(ctx.db, { id: sessionId, tenantId, userId, licenseId: license.id, deviceId: request.deviceId, at: now })
         } catch (err) {
-          await releaseSeats(ctx.redis, keys, leaseMs(ctx), [sessionId]).catch((release: unknown) =>
-            ctx.log.warn({ err: release, tenantId, sessionId }, 'seat of a session not stored not released: it lapses with its lease'))
+          await abandon()
+          throw err
+        }
+        if (!stored) {
+          // The user's access was switched off between the check above and the row (Postgres has the last word).
+          await abandon()
+          const err = new AppError('USER_NOT_ALLOCATED')
+          logRefused(ctx, tenantId, userId, err, 'session')
           throw err
         }
         ctx.log.info({ tenantId, userId, sessionId, licenseId: license.id, code: 'SESSION_CREATED', forced: result.status === 'forced' }, 'session created')
