@@ -87,7 +87,8 @@ export async function createSession(
           ctx.log.warn({ err: release, tenantId, sessionId }, 'seat of a session not stored not released: it lapses with its lease'))
         let stored: boolean
         try {
-          stored = await insertSession(ctx.db, { id: sessionId, tenantId, userId, licenseId: license.id, deviceId: request.deviceId, at: now })
+          const session = { id: sessionId, tenantId, userId, licenseId: license.id, deviceId: request.deviceId, at: now }
+          stored = await insertSession(ctx.db, session)
         } catch (err) {
           await abandon()
           throw err
