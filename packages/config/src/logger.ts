@@ -2,13 +2,22 @@ import { pino, type Logger, type LoggerOptions } from 'pino'
 
 export type { Logger }
 
+/** Names that hold a credential, a token or a key wherever they appear in a log line's object. */
+const SECRET_KEYS = ['password', 'token', 'apiKey', 'privateKey', 'jwtSecret', 'secret', 'passwordHash', 'licensePrivateKey', 'adminPassword']
+/**
+ * The keys under which this service logs objects (errors, job results, users, config, bodies): their
+ * secrets are redacted one level down. Named, not `*.password`: pino runs a wildcard-first path's
+ * redactor on every key of every line (about 6 µs a line with these names); a named key's only
+ * when the line has that key.
+ */
+export const NESTED_SECRET_PARENTS = ['err', 'cause', 'result', 'user', 'config', 'body', 'query', 'params', 'data']
+
 /** Paths whose values never reach a log line: credentials, tokens and keys. */
 export const REDACT_PATHS = [
   'req.headers.authorization', 'req.headers.cookie', 'req.headers["x-internal-api-key"]', 'req.headers["sec-websocket-protocol"]',
-  'headers.authorization', 'headers["x-internal-api-key"]',
-  'password', 'token', 'apiKey', 'privateKey', 'jwtSecret', 'secret', 'passwordHash',
-  '*.password', '*.token', '*.apiKey', '*.privateKey', '*.jwtSecret', '*.secret', '*.passwordHash',
-  '*.licensePrivateKey', '*.adminPassword', 'config.licenseServer.apiKey',
+  'headers.authorization', 'headers["x-internal-api-key"]', 'config.licenseServer.apiKey',
+  ...SECRET_KEYS,
+  ...NESTED_SECRET_PARENTS.flatMap((parent) => SECRET_KEYS.map((key) => `${parent}.${key}`)),
 ]
 
 const SECRET_PARAMS = new Set(['token', 'access_token', 'apikey', 'api_key'])

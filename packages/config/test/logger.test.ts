@@ -1,7 +1,7 @@
 import t from 'tap'
 import { Writable } from 'node:stream'
 import { pino } from 'pino'
-import { loggerOptions, redactUrl } from '../src/index.js'
+import { loggerOptions, NESTED_SECRET_PARENTS, redactUrl } from '../src/index.js'
 
 function capture() {
   const lines: string[] = []
@@ -19,6 +19,18 @@ t.test('secrets never reach a log line', async (t) => {
     t.notMatch(text(), secret, `${secret} is redacted`)
   }
   t.match(text(), '[Redacted]')
+})
+
+t.test('secrets one level down are redacted under every key that carries objects, errors included', async (t) => {
+  const { log, text } = capture()
+  const names = ['password', 'token', 'apiKey', 'privateKey', 'jwtSecret', 'secret', 'passwordHash', 'licensePrivateKey', 'adminPassword']
+  for (const parent of NESTED_SECRET_PARENTS) {
+    log.info({ [parent]: Object.fromEntries(names.map((name) => [name, `s3cret-${parent}-${name}`])), tenantId: 't' }, 'nested')
+  }
+  log.error({ err: Object.assign(new Error('license server refused'), { apiKey: 's3cret-error-key' }) }, 'failed')
+  t.notMatch(text(), 's3cret', 'no secret value under any of them')
+  t.match(text(), 'license server refused', 'the error itself is logged')
+  t.equal(text().split('\n').filter(Boolean).length, NESTED_SECRET_PARENTS.length + 1)
 })
 
 t.test('a token in the query string is redacted from request URLs', async (t) => {
