@@ -36,6 +36,12 @@ async function release(ctx: LicensingContext, sessions: Pick<ClientSession, 'id'
   }
 }
 
+/** Frees the seats of sessions this call ended, then logs and tells (the record is already in Postgres). */
+async function releaseEnded(ctx: LicensingContext, ended: ClientSession[], reason: SessionEndReason): Promise<void> {
+  await release(ctx, ended)
+  await reportEnded(ctx, ended, reason)
+}
+
 /**
  * Ends sessions in Postgres first (the record), then frees their seats. Only the call that ended a
  * session logs and notifies, so racing calls tell a user once. Every reason but logout is told to
@@ -67,8 +73,7 @@ export async function endSession(
 ): Promise<void> {
   const ended = await endCallerSession(ctx.db, caller.tenantId, sessionId, { userId: caller.id, admin: caller.role === 'admin' }, ctx.now())
   if (ended) {
-    await release(ctx, [ended])
-    await reportEnded(ctx, [ended], ended.endReason!)
+    await releaseEnded(ctx, [ended], ended.endReason!)
     return
   }
   const session = await findSession(ctx.db, caller.tenantId, sessionId)
@@ -93,8 +98,7 @@ export async function endLapsedSessions(ctx: LicensingContext): Promise<number> 
   for (;;) {
     const now = ctx.now()
     const ended = await expireLapsedSessions(ctx.db, lapseCutoff(ctx, now), now, LAPSED_BATCH)
-    await release(ctx, ended)
-    await reportEnded(ctx, ended, 'expired')
+    await releaseEnded(ctx, ended, 'expired')
     total += ended.length
     if (ended.length < LAPSED_BATCH) return total
   }
