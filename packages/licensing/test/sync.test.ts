@@ -234,6 +234,29 @@ t.test('a sync of many licenses for several tenants writes each copy with its ow
   t.equal((await rows(other.id)).get(String(theirs[0]!.id))?.lastSyncedAt?.getTime(), clock.now.getTime(), 'so has another tenant\'s')
 })
 
+t.test('awkward text survives a sync as written, new and rewritten: quotes, backslashes, braces, non-Latin letters', async (t) => {
+  const { ctx, defaults } = await licensingContext(t)
+  const fake = await startFakeLicenseServer(t)
+  const names = ['O\'Brien "Quotes" & Co', 'Back\\slash \\"mix\\"', '{curly}, [square], (round)', 'Ünïcödé 株式会社 😀', 'tab\there\nnewline']
+  fake.licenses = names.map((name) => fakeLicense(defaults.fingerprint, { organization_name: name, extra_note: `${name} again` } as never))
+  await syncExternalLicenses(ctx, clientFor(t, fake.url))
+  const stored = async () => new Map((await ctx.db.selectFrom('serverLicenses').select(['externalId', 'organizationName', 'raw'])
+    .where('tenantId', '=', defaults.tenant.id).where('source', '=', 'external').execute()).map((r) => [r.externalId, r]))
+  for (const license of fake.licenses) {
+    const row = (await stored()).get(String(license.id))
+    t.equal(row?.organizationName, license.organization_name, 'the name as inserted')
+    t.same(row?.raw, license, 'the raw answer as inserted, extra fields included')
+  }
+  for (const license of fake.licenses) license.organization_name = `${license.organization_name} \\ "v2"`
+  const second = await syncExternalLicenses(ctx, clientFor(t, fake.url))
+  t.equal(second.changed, names.length, 'each copy rewritten')
+  for (const license of fake.licenses) {
+    const row = (await stored()).get(String(license.id))
+    t.equal(row?.organizationName, license.organization_name, 'the name as updated')
+    t.same(row?.raw, license, 'the raw answer as updated')
+  }
+})
+
 t.test('a webrtc-sessions call failing for every license keeps every stored allocation and logs one line', async (t) => {
   const { ctx, defaults, log } = await licensingContext(t)
   const fake = await startFakeLicenseServer(t)

@@ -71,9 +71,9 @@ type ExternalCopyValues = Omit<NewServerLicense, 'webrtcAllocation' | 'id' | 'cr
  * Writes what a sync decided for the external copies: `update` rewrites rows by id (keeping the
  * admin's allocation), `touch` only moves the last_synced_at of rows the server listed unchanged,
  * `insert` adds new copies (no admin allocation yet), `withdraw` marks rows as no longer offered.
- * Run it in the sync's transaction. Four statements at most, whatever the number of copies: each
- * column travels as one array parameter and `unnest` turns them back into rows (one statement per
- * copy made a 5,000-license sync take seconds; a VALUES list would hit Postgres's 65,535-parameter
+ * Run it in the sync's transaction. Four statements at most, whatever the number of copies: the
+ * copies travel as one JSON document that `json_to_recordset` turns back into rows (one statement
+ * per copy made a 5,000-license sync take seconds; a VALUES list would hit Postgres's 65,535-parameter
  * limit).
  */
 export async function replaceExternalCopies(db: Db, plan: {
@@ -87,7 +87,7 @@ export async function replaceExternalCopies(db: Db, plan: {
       .where('id', '=', sql<string>`any(${plan.touch}::uuid[])`).where('source', '=', 'external').execute()
   }
   if (plan.update.length > 0) {
-    const c = columns(plan.update.map((u) => u.copy))
+    const rows = recordset(plan.update.map((u) => ({ ...u.copy, id: u.id })))
     await sql`
       update server_licenses as s set
         external_id = v.external_id, tenant_id = v.tenant_id, organization_name = v.organization_name,
@@ -95,16 +95,11 @@ export async function replaceExternalCopies(db: Db, plan: {
         webrtc_max_users = v.webrtc_max_users, license_type_id = v.license_type_id, features = v.features::jsonb,
         raw = v.raw::jsonb, signature = null, issued_at = coalesce(v.issued_at, s.issued_at), expires_at = v.expires_at,
         last_synced_at = v.last_synced_at, withdrawn_at = null, updated_at = ${now}
-      from unnest(${plan.update.map((u) => u.id)}::uuid[], ${c.externalId}::text[], ${c.tenantId}::uuid[],
-        ${c.organizationName}::text[], ${c.serverFingerprint}::text[], ${c.status}::text[], ${c.maxUsers}::int[],
-        ${c.webrtcMaxUsers}::int[], ${c.licenseTypeId}::int[], ${c.features}::text[], ${c.raw}::text[],
-        ${c.issuedAt}::timestamptz[], ${c.expiresAt}::timestamptz[], ${c.lastSyncedAt}::timestamptz[])
-        as v(id, external_id, tenant_id, organization_name, server_fingerprint, status, max_users, webrtc_max_users,
-          license_type_id, features, raw, issued_at, expires_at, last_synced_at)
+      from json_to_recordset(${rows}::json) as v(id uuid, ${COPY_COLUMNS})
       where s.id = v.id and s.source = 'external'`.execute(db)
   }
   if (plan.insert.length > 0) {
-    const c = columns(plan.insert)
+    const rows = recordset(plan.insert)
     await sql`
       insert into server_licenses (source, external_id, tenant_id, organization_name, server_fingerprint, status, max_users,
         webrtc_max_users, webrtc_allocation, license_type_id, features, raw, signature, issued_at, expires_at, last_synced_at,
@@ -112,34 +107,30 @@ export async function replaceExternalCopies(db: Db, plan: {
       select 'external', v.external_id, v.tenant_id, v.organization_name, v.server_fingerprint, v.status, v.max_users,
         v.webrtc_max_users, null, v.license_type_id, v.features::jsonb, v.raw::jsonb, null, coalesce(v.issued_at, ${now}), v.expires_at,
         v.last_synced_at, null, ${now}, ${now}
-      from unnest(${c.externalId}::text[], ${c.tenantId}::uuid[], ${c.organizationName}::text[], ${c.serverFingerprint}::text[],
-        ${c.status}::text[], ${c.maxUsers}::int[], ${c.webrtcMaxUsers}::int[], ${c.licenseTypeId}::int[], ${c.features}::text[],
-        ${c.raw}::text[], ${c.issuedAt}::timestamptz[], ${c.expiresAt}::timestamptz[], ${c.lastSyncedAt}::timestamptz[])
-        as v(external_id, tenant_id, organization_name, server_fingerprint, status, max_users, webrtc_max_users,
-          license_type_id, features, raw, issued_at, expires_at, last_synced_at)`.execute(db)
+      from json_to_recordset(${rows}::json) as v(${COPY_COLUMNS})`.execute(db)
   }
   if (plan.withdraw.length > 0) {
     await db.updateTable('serverLicenses').set({ withdrawnAt: now, updatedAt: now }).where('id', '=', sql<string>`any(${plan.withdraw}::uuid[])`).execute()
   }
 }
 
-/** The copies' values column by column, as the array parameters of an `unnest`. */
-function columns(copies: ExternalCopyValues[]) {
-  // ISO text, so that no time zone of this process enters the array literal.
+/** The columns of a copy in a sync's JSON document, as `json_to_recordset` reads them back. */
+const COPY_COLUMNS = sql.raw(`external_id text, tenant_id uuid, organization_name text, server_fingerprint text, status text,
+  max_users int, webrtc_max_users int, license_type_id int, features text, raw text, issued_at timestamptz, expires_at timestamptz,
+  last_synced_at timestamptz`)
+
+/**
+ * The copies as one JSON document, a row per copy (features and raw stay JSON text, cast on the
+ * way in). One native JSON.stringify: as array parameters, node-postgres escaped each of the 5,000
+ * raw answers into an array literal, several times the work and the garbage.
+ */
+function recordset(copies: Array<ExternalCopyValues & { id?: string }>): string {
+  // ISO text, so that no time zone of this process enters the document.
   const time = (value: Date | string | null | undefined) => (value == null ? null : new Date(value).toISOString())
-  return {
-    externalId: copies.map((c) => c.externalId ?? null),
-    tenantId: copies.map((c) => c.tenantId),
-    organizationName: copies.map((c) => c.organizationName),
-    serverFingerprint: copies.map((c) => c.serverFingerprint),
-    status: copies.map((c) => c.status),
-    maxUsers: copies.map((c) => c.maxUsers),
-    webrtcMaxUsers: copies.map((c) => c.webrtcMaxUsers),
-    licenseTypeId: copies.map((c) => c.licenseTypeId),
-    features: copies.map((c) => c.features ?? '{}'),
-    raw: copies.map((c) => c.raw ?? null),
-    issuedAt: copies.map((c) => time(c.issuedAt)),
-    expiresAt: copies.map((c) => time(c.expiresAt)),
-    lastSyncedAt: copies.map((c) => time(c.lastSyncedAt)),
-  }
+  return JSON.stringify(copies.map((c) => ({
+    id: c.id, external_id: c.externalId ?? null, tenant_id: c.tenantId, organization_name: c.organizationName,
+    server_fingerprint: c.serverFingerprint, status: c.status, max_users: c.maxUsers, webrtc_max_users: c.webrtcMaxUsers,
+    license_type_id: c.licenseTypeId, features: c.features ?? '{}', raw: c.raw ?? null,
+    issued_at: time(c.issuedAt), expires_at: time(c.expiresAt), last_synced_at: time(c.lastSyncedAt),
+  })))
 }
