@@ -1,9 +1,10 @@
 /**
  * 6. Sync: an external license server holding 10,000 licenses, 5,000 of them ours (50 tenants of
- *    100 each); one full sync (first, then a repeat that finds nothing new) against the bare time
- *    to fetch and parse the same /licenses JSON. Goals: under 1 s, and <= 3x the bare time. Beside
- *    it, the bare time of the 5,000 webrtc-sessions calls the contract makes the sync ask. The bare
- *    calls and the sync's client are warmed alike (one unmeasured pass) before anything counts.
+ *    100 each); one full sync (first, then a repeat that finds nothing new; the median of three
+ *    rounds of both) against the bare time to fetch and parse the same /licenses JSON. Goals:
+ *    under 1 s, and <= 3x the bare time. Beside it, the bare time of the 5,000 webrtc-sessions
+ *    calls the contract makes the sync ask. The bare calls and the sync's client are warmed alike
+ *    (one unmeasured pass) before anything counts.
  */
 import { performance } from 'node:perf_hooks'
 import { pino } from 'pino'
@@ -20,6 +21,7 @@ import { quick, record } from './lib/report.js'
 
 const LICENSES = quick ? 200 : 10_000
 const TENANTS = quick ? 5 : 50
+const ROUNDS = quick ? 1 : 3
 
 const { databaseUrl, redisUrl } = await benchDatabase()
 const seeded = await seed(databaseUrl, redisUrl, { users: 0, webrtcMaxUsers: 1 })
@@ -75,15 +77,28 @@ try {
     if (outcome.status !== 'synced' || outcome.licensesSynced !== LICENSES / 2) throw new Error(`sync: ${JSON.stringify(outcome)}`)
     return { ms: performance.now() - started, outcome }
   }
-  const first = await timed()
-  const repeat = await timed()
+  // Rounds, each a first sync (into a database without external copies) then a repeat, and each
+  // figure the median of its rounds, as the heartbeat's: one burst of other work on a shared
+  // machine then moves one round, not the figure. From the second round on the license types
+  // are already stored, as they are on any sync after an installation's first.
+  const runs: Record<'sync-full' | 'sync-repeat', Array<Awaited<ReturnType<typeof timed>>>> = { 'sync-full': [], 'sync-repeat': [] }
+  for (let round = 0; round < ROUNDS; round++) {
+    if (round > 0) {
+      await seeded.db.deleteFrom('events').execute()
+      await seeded.db.deleteFrom('serverLicenses').where('source', '=', 'external').execute()
+    }
+    runs['sync-full'].push(await timed())
+    runs['sync-repeat'].push(await timed())
+  }
   console.log(`bare: fetch+parse ${bare.toFixed(0)} ms, ${LICENSES / 2} webrtc-sessions calls ${calls.toFixed(0)} ms (16 connections)`)
-  for (const [name, run] of [['sync-full', first], ['sync-repeat', repeat]] as const) {
+  for (const [name, rounds] of Object.entries(runs)) {
+    const sorted = [...rounds].sort((a, b) => a.ms - b.ms)
+    const run = sorted[Math.floor(sorted.length / 2)]!
     record({
       name, value: run.ms, unit: 'ms', baseline: bare, ratio: run.ms / bare, p99: null,
       goal: '< 1000 ms and <= 3x bare fetch+parse', met: run.ms < 1000 && run.ms <= 3 * bare,
       licenses: LICENSES, ours: LICENSES / 2, tenants: TENANTS, changed: run.outcome.changed, answerBytes: bytes,
-      bareWebrtcSessionsCallsMs: calls, ratioToBareWithCalls: run.ms / (bare + calls),
+      bareWebrtcSessionsCallsMs: calls, ratioToBareWithCalls: run.ms / (bare + calls), rounds: rounds.map((r) => Math.round(r.ms)),
     })
   }
 } finally {
