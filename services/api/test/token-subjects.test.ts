@@ -56,33 +56,3 @@ t.test('requests are answered from the copy; the refresh reads every recent user
   t.equal((await subjects.get(a.user.id))?.role, 'admin')
   t.same(reads.slice(before), [[a.user.id]], 'an idle user was dropped and is read again on its own')
 })
-
-t.test('users missed in the same turn of the event loop are read together, in statements of up to a thousand', async (t) => {
-  const testApp = await buildTestApp(t)
-  const users = await Promise.all(Array.from({ length: 20 }, () => createTestUser(testApp)))
-  const reads: string[][] = []
-  let postgresAway = false
-  const subjects = new TokenSubjects(async (ids) => {
-    reads.push([...ids])
-    if (postgresAway) throw new Error('connection refused')
-    return findTokenSubjects(testApp.db, ids)
-  })
-  t.teardown(() => subjects.stop())
-
-  // A restart: every extension's next heartbeat misses at once, twice for some of them.
-  const ids = users.map((u) => u.user.id)
-  const answers = await Promise.all([...ids, ...ids.slice(0, 5)].map((id) => subjects.get(id)))
-  t.equal(reads.length, 1, 'one statement for the lot')
-  t.same(reads[0]?.sort(), [...ids].sort(), 'each user once')
-  t.ok(answers.every((a, i) => a?.tenantId === users[i % 20]!.user.tenantId && a.role === 'user'), 'each request gets its own user')
-  t.equal(await subjects.get('00000000-0000-4000-8000-000000000000'), undefined, 'an unknown user is nobody')
-
-  const unknown = Array.from({ length: 1001 }, (_, i) => `00000000-0000-4000-8000-2${String(i).padStart(11, '0')}`)
-  reads.length = 0
-  await Promise.all(unknown.map((id) => subjects.get(id)))
-  t.same(reads.map((r) => r.length), [1000, 1], 'a thousand at most a statement')
-
-  postgresAway = true
-  const failing = ['00000000-0000-4000-8000-100000000001', '00000000-0000-4000-8000-100000000002'].map((id) => subjects.get(id))
-  for (const answer of failing) await t.rejects(answer, /connection refused/, 'each request of a failed read fails (503)')
-})

@@ -30,15 +30,12 @@ type Load = (userIds: readonly string[]) => Promise<Array<TokenSubject & { id: s
  * record costs no query per request. Every REFRESH_EVERY_MS the users asked for lately are read again
  * in batches, so a copy a request relies on is at most FRESH_MS old: a password or role change made
  * anywhere (another node, the CLI, SQL) is honoured on every node within it. A change made on this
- * node drops the entry at once. Only users this node has not seen lately cost a query, one for all
- * those missed in the same turn of the event loop.
+ * node drops the entry at once. Only a user this node has not seen lately costs a query of its own.
  */
 export class TokenSubjects {
   private readonly entries = new Map<string, Entry>()
   private timer: NodeJS.Timeout | undefined
   private refreshing: Promise<void> | undefined
-  /** The misses of this turn of the event loop, read together at its end. */
-  private pending: { ids: Set<string>; rows: Promise<Map<string, TokenSubject>> } | undefined
 
   constructor(private readonly load: Load, private readonly now = () => Date.now()) {}
 
@@ -49,37 +46,18 @@ export class TokenSubjects {
       cached.usedAt = now
       return cached.subject
     }
-    let subject: TokenSubject | undefined
+    let found: Array<TokenSubject & { id: string }>
     try {
-      subject = await this.readWithOthers(userId)
+      found = await this.load([userId])
     } catch (err) {
       if (cached && now - cached.at < STALE_MS) return cached.subject
       throw err
     }
     if (!this.entries.has(userId) && this.entries.size >= MAX_ENTRIES) this.entries.clear()
+    const subject = found[0] && subjectOf(found[0])
     this.entries.set(userId, { subject, at: now, usedAt: now })
     this.timer ??= setInterval(() => { void this.refresh() }, REFRESH_EVERY_MS).unref()
     return subject
-  }
-
-  /**
-   * The users this node missed in one turn of its event loop are read together, in one statement
-   * of up to BATCH: after a restart, or a deploy, every extension's next heartbeat misses at once.
-   */
-  private readWithOthers(userId: string): Promise<TokenSubject | undefined> {
-    let batch = this.pending
-    if (!batch) {
-      const ids = new Set<string>()
-      const rows = new Promise((resolve) => setImmediate(resolve)).then(async () => {
-        if (this.pending?.ids === ids) this.pending = undefined
-        return new Map((await this.load([...ids])).map((row) => [row.id, subjectOf(row)]))
-      })
-      batch = { ids, rows }
-      this.pending = batch
-    }
-    batch.ids.add(userId)
-    if (batch.ids.size >= BATCH) this.pending = undefined
-    return batch.rows.then((found) => found.get(userId))
   }
 
   forget(userId: string): void {
