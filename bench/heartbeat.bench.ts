@@ -11,7 +11,7 @@ import { auth, seed } from './lib/fixtures.js'
 import { benchDatabase } from './lib/servers.js'
 import { call, mapLimit, startApi, startBare } from './lib/api.js'
 import { load, type LoadOptions, type LoadResult } from './lib/load.js'
-import { quick, record } from './lib/report.js'
+import { median, quick, record } from './lib/report.js'
 
 const SEATS = quick ? 50 : 1000
 const CONNECTIONS = quick ? 4 : 50
@@ -19,12 +19,6 @@ const ROUNDS = quick ? 1 : 3
 const DURATION_SEC = quick ? 1 : Number(process.env.BENCH_DURATION_SEC ?? 4)
 
 type Target = Omit<LoadOptions, 'connections' | 'durationSec'>
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-}
 
 const { databaseUrl, redisUrl } = await benchDatabase()
 const seeded = await seed(databaseUrl, redisUrl, { users: SEATS, webrtcMaxUsers: SEATS })

@@ -12,7 +12,7 @@ import { freePort } from '@license-hub/local-servers'
 import { seed } from './lib/fixtures.js'
 import { benchDatabase } from './lib/servers.js'
 import { benchFile, cpuProfileArgs } from './lib/child.js'
-import { quick, record } from './lib/report.js'
+import { median, quick, record } from './lib/report.js'
 
 const RUNS = quick ? 1 : 5
 const root = new URL('..', import.meta.url).pathname
@@ -39,8 +39,6 @@ async function startTime(file: string, path: string, env: NodeJS.ProcessEnv): Pr
     await exited
   }
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 
 const { databaseUrl, redisUrl } = await benchDatabase()
 const seeded = await seed(databaseUrl, redisUrl, { users: 0, webrtcMaxUsers: 1 })

@@ -17,7 +17,7 @@ import { syncExternalLicenses, type LicensingContext } from '@license-hub/licens
 import { seed } from './lib/fixtures.js'
 import { benchDatabase } from './lib/servers.js'
 import { benchFile, startChild } from './lib/child.js'
-import { quick, record } from './lib/report.js'
+import { median, quick, record } from './lib/report.js'
 
 const LICENSES = quick ? 200 : 10_000
 const TENANTS = quick ? 5 : 50
@@ -92,13 +92,13 @@ try {
   }
   console.log(`bare: fetch+parse ${bare.toFixed(0)} ms, ${LICENSES / 2} webrtc-sessions calls ${calls.toFixed(0)} ms (16 connections)`)
   for (const [name, rounds] of Object.entries(runs)) {
-    const sorted = [...rounds].sort((a, b) => a.ms - b.ms)
-    const run = sorted[Math.floor(sorted.length / 2)]!
+    const ms = median(rounds.map((r) => r.ms))
     record({
-      name, value: run.ms, unit: 'ms', baseline: bare, ratio: run.ms / bare, p99: null,
-      goal: '< 1000 ms and <= 3x bare fetch+parse', met: run.ms < 1000 && run.ms <= 3 * bare,
-      licenses: LICENSES, ours: LICENSES / 2, tenants: TENANTS, changed: run.outcome.changed, answerBytes: bytes,
-      bareWebrtcSessionsCallsMs: calls, ratioToBareWithCalls: run.ms / (bare + calls), rounds: rounds.map((r) => Math.round(r.ms)),
+      name, value: ms, unit: 'ms', baseline: bare, ratio: ms / bare, p99: null,
+      goal: '< 1000 ms and <= 3x bare fetch+parse', met: ms < 1000 && ms <= 3 * bare,
+      // The same in every round: each first sync starts from no external copies.
+      licenses: LICENSES, ours: LICENSES / 2, tenants: TENANTS, changed: rounds[0]!.outcome.changed, answerBytes: bytes,
+      bareWebrtcSessionsCallsMs: calls, ratioToBareWithCalls: ms / (bare + calls), rounds: rounds.map((r) => Math.round(r.ms)),
     })
   }
 } finally {

@@ -20,6 +20,13 @@ export interface BenchResult {
 
 export const quick = process.env.BENCH_QUICK === '1'
 
+/** The middle value (the mean of the middle two for an even count): a benchmark's rounds become one figure. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
 /** Prints one figure beside its baseline and keeps it for the run's results file. */
 export function record(result: BenchResult): void {
   const ratio = result.ratio === null ? '' : `  ratio ${result.ratio.toFixed(3)}`
