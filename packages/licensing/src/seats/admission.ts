@@ -85,14 +85,11 @@ export async function createSession(
         const sessionId = result.sessionId!
         const abandon = () => releaseSeats(ctx.redis, keys, leaseMs(ctx), [sessionId]).catch((release: unknown) =>
           ctx.log.warn({ err: release, tenantId, sessionId }, 'seat of a session not stored not released: it lapses with its lease'))
-        let stored: boolean
-        try {
-          const session = { id: sessionId, tenantId, userId, licenseId: license.id, deviceId: request.deviceId, at: now }
-          stored = await insertSession(ctx.db, session)
-        } catch (err) {
+        const session = { id: sessionId, tenantId, userId, licenseId: license.id, deviceId: request.deviceId, at: now }
+        const stored = await insertSession(ctx.db, session).catch(async (err: unknown) => {
           await abandon()
           throw err
-        }
+        })
         if (!stored) {
           // The user's access was switched off between the check above and the row (Postgres has the last word).
           await abandon()
