@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { startRedis } from '@license-hub/local-servers'
-import { pipelined } from '@license-hub/redis'
+import { batched, MAX_BATCH } from '@license-hub/redis'
 import { buildTestApp } from '../../../test/helpers/app.js'
 import { createTestUser, type TestUser } from '../../../test/helpers/users.js'
 import { createSession, licenseWithSeats, validateSession } from './helpers/seats.js'
@@ -16,8 +16,8 @@ import { harnessEnv } from '@license-hub/test-support'
 
 const HEARTBEATS = 200
 
-/** Every command the heartbeat's script (with its library) may call. */
-const SCRIPT_COMMANDS = new Set(['heartbeat', 'lib'].flatMap((name) =>
+/** Every command the hot path's heartbeat script (with its library) may call. */
+const SCRIPT_COMMANDS = new Set(['heartbeats', 'lib'].flatMap((name) =>
   [...readFileSync(new URL(`../../../packages/redis/src/seats/${name}.lua`, import.meta.url), 'utf8').matchAll(/redis\.call\('(\w+)'/g)]
     .map((match) => match[1]!.toLowerCase())))
 
@@ -67,12 +67,12 @@ t.test('a heartbeat is one round trip to Redis (the seat script), of about 600 b
   t.same(ran.filter(([name]) => name !== 'evalsha' && !SCRIPT_COMMANDS.has(name)), [],
     'every other command ran inside the script: no cache read, no publish, no second round trip')
   t.same(ran.filter(([, n]) => n > HEARTBEATS), [], 'each of them at most once per heartbeat: nothing beside the script reads the marker or a cache')
-  // The short form: 4 keys and 4 arguments (about 600 bytes here); the full 7 keys and 6 arguments were about 930.
-  t.ok(per.in > 300 && per.in < 800, `its request is the script's short form (${per.in.toFixed(0)} bytes)`)
+  // The hot path's form: 4 keys and 4 arguments (about 600 bytes here); the full path's 7 keys and 6 arguments are about 930.
+  t.ok(per.in > 300 && per.in < 800, `its request is the hot path's short form (${per.in.toFixed(0)} bytes)`)
   t.ok(per.out < 200, `its reply is a short array (${per.out.toFixed(0)} bytes)`)
 })
 
-t.test('concurrent heartbeats leave for Redis in one pipeline, and each still gets its own answer', async (t) => {
+t.test('concurrent heartbeats of one license run as one script call, and each still gets its own answer', async (t) => {
   const server = await startRedis({ dataDir: join(harnessEnv().tmp, `heartbeat-batch-${randomBytes(4).toString('hex')}`) })
   t.teardown(() => server.stop())
   const testApp = await buildTestApp(t, { redisUrl: server.url, wsHub: { statsRefreshMs: 3_600_000 } })
@@ -87,7 +87,10 @@ t.test('concurrent heartbeats leave for Redis in one pipeline, and each still ge
     t.equal((await validateSession(app, user.headers, sessionId)).json().valid, true, `seat ${i} is warm`)
     seats.push({ user, sessionId })
   }
-  const reads = async () => stat(await probe.info('stats'), 'total_reads_processed')
+  const reads = async () => {
+    const [stats, commands] = [await probe.info('stats'), await probe.info('commandstats')]
+    return { reads: stat(stats, 'total_reads_processed'), scripts: calls(commands).get('evalsha') ?? 0 }
+  }
   const [r0, r1] = [await reads(), await reads()]
   // The last one names another user's session: refused, while the others pass.
   const answers = await Promise.all(seats.map((seat, i) =>
@@ -95,25 +98,41 @@ t.test('concurrent heartbeats leave for Redis in one pipeline, and each still ge
   const r2 = await reads()
   t.same(answers.slice(0, -1).map((a) => a.json().valid), seats.slice(0, -1).map(() => true), 'every heartbeat of its own seat answered valid')
   t.equal(answers.at(-1)!.json().valid, false, 'the heartbeat of a seat that is not the caller\'s answered invalid in the same batch')
-  const socketReads = r2 - r1 - (r1 - r0)
-  t.comment(`${seats.length} concurrent heartbeats: ${socketReads} socket reads by Redis`)
-  t.ok(socketReads <= seats.length / 4, `Redis read the ${seats.length} heartbeats in a few writes (${socketReads}), not one each`)
+  const socketReads = r2.reads - r1.reads - (r1.reads - r0.reads)
+  const scripts = r2.scripts - r1.scripts
+  t.comment(`${seats.length} concurrent heartbeats: ${scripts} script calls, ${socketReads} socket reads by Redis`)
+  t.ok(scripts >= 1 && scripts <= seats.length / 4, `the ${seats.length} heartbeats ran in a few script calls (${scripts}), not one each`)
+  t.ok(socketReads <= seats.length / 4, `Redis read them in a few writes (${socketReads}), not one each`)
 })
 
-t.test('a call in a pipeline that fails fails alone', async (t) => {
-  const server = await startRedis({ dataDir: join(harnessEnv().tmp, `pipeline-${randomBytes(4).toString('hex')}`) })
+t.test('batched: the calls of one turn and group go out together, in order, each with its own reply', async (t) => {
+  const server = await startRedis({ dataDir: join(harnessEnv().tmp, `batch-${randomBytes(4).toString('hex')}`) })
   t.teardown(() => server.stop())
   const redis = new Redis(server.url)
   t.teardown(() => redis.disconnect()) // the test quits it itself
-  await redis.set('a-string', 'x')
-  const calls = [
-    pipelined<string>(redis, 'g', (p) => p.incr('counter')),
-    pipelined<string>(redis, 'g', (p) => p.hget('a-string', 'field')), // WRONGTYPE
-    pipelined<string>(redis, 'g', (p) => p.incr('counter')),
-  ]
-  const [first, wrong, third] = await Promise.allSettled(calls)
-  t.same([first, third], [{ status: 'fulfilled', value: 1 }, { status: 'fulfilled', value: 2 }], 'the others ran, in order')
-  t.match(wrong, { status: 'rejected', reason: { message: /WRONGTYPE/ } }, 'the failing call got its own error')
+  await redis.mset('k1', 'one', 'k2', 'two', 'k3', 'three', 'a-string', 'x')
+  const sent: string[][] = []
+  const mget = (items: string[]) => { sent.push(items); return redis.mget(...items) }
+  const replies = await Promise.all(['k1', 'k2', 'k1', 'k3', 'none'].map((key) => batched(redis, 'g', key, mget)))
+  t.same(replies, ['one', 'two', 'one', 'three', null], 'each caller got the reply to its own item')
+  t.same(sent, [['k1', 'k2', 'k1', 'k3', 'none']], 'the five calls of one turn were one command, in the order they were made')
+
+  sent.length = 0
+  const [g1, g2] = await Promise.all([batched(redis, 'g1', 'k1', mget), batched(redis, 'g2', 'k2', mget)])
+  t.same([g1, g2, sent], ['one', 'two', [['k1'], ['k2']]], 'another group is another batch')
+  const later = await batched(redis, 'g', 'k2', mget)
+  t.same([later, sent.at(-1)], ['two', ['k2']], 'a call of a later turn is a batch of its own')
+
+  sent.length = 0
+  const many = Array.from({ length: MAX_BATCH * 2 + 3 }, (_, i) => `k${(i % 3) + 1}`)
+  const manyReplies = await Promise.all(many.map((key) => batched(redis, 'g', key, mget)))
+  t.same(sent.map((items) => items.length), [MAX_BATCH, MAX_BATCH, 3], `a batch over ${MAX_BATCH} leaves as several commands`)
+  t.same(manyReplies, many.map((key) => ({ k1: 'one', k2: 'two', k3: 'three' })[key]), 'and every caller still got its own reply')
+
+  const hgets = (items: string[]) => Promise.all(items.map((key) => redis.hget(key, 'field')))
+  const failing = await Promise.allSettled(['a-string', 'k1'].map((key) => batched(redis, 'h', key, hgets)))
+  t.match(failing, [{ status: 'rejected', reason: { message: /WRONGTYPE/ } }, { status: 'rejected', reason: { message: /WRONGTYPE/ } }],
+    'a batch whose command fails fails for every caller in it, never leaving one pending')
   await redis.quit()
-  await t.rejects(pipelined(redis, 'g', (p) => p.get('counter')), 'a closed connection rejects the call, never leaves it pending')
+  await t.rejects(batched(redis, 'g', 'k1', mget), 'a closed connection rejects the call, never leaves it pending')
 })

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import type { RedisClient } from '../connection.js'
 import type { RedisKeys } from '../keys.js'
-import { pipelined } from '../tick-pipeline.js'
+import { batched } from '../tick-batch.js'
 
 /** The Redis keys of one license's seats (all under the tenant's hash tag). */
 export interface SeatKeys {
@@ -10,12 +10,7 @@ export interface SeatKeys {
   users: string
   loaded: string
   released: string
-  /** The keys' hash tag (their Redis Cluster slot): calls on one license share a pipeline. */
-  slot: string
 }
-
-/** The `{...}` part of a key, which decides its Redis Cluster slot. */
-const hashTag = (key: string) => /\{[^}]*\}/.exec(key)?.[0] ?? key
 
 const known = new WeakMap<RedisKeys, Map<string, SeatKeys>>()
 const MAX_KNOWN = 10_000
@@ -35,7 +30,6 @@ export function seatKeys(keys: RedisKeys, tenantId: string, licenseId: string): 
       users: keys.seatUsers(tenantId, licenseId),
       loaded: keys.seatsLoaded(tenantId, licenseId),
       released: keys.seatsReleased(tenantId, licenseId),
-      slot: hashTag(seats),
     })
     byLicense.set(id, found)
   }
@@ -48,6 +42,7 @@ type Reply = Arg[]
 interface SeatCommands {
   seatAdmit(...args: Arg[]): Promise<Reply>
   seatHeartbeat(...args: Arg[]): Promise<Reply>
+  seatHeartbeats(...args: Arg[]): Promise<Reply[]>
   seatRelease(...args: Arg[]): Promise<Reply>
   seatRebuild(...args: Arg[]): Promise<Reply>
   seatCount(...args: Arg[]): Promise<Reply>
@@ -55,10 +50,10 @@ interface SeatCommands {
 
 const lua = (name: string) => readFileSync(new URL(`./${name}.lua`, import.meta.url), 'utf8')
 
-/** `keys: null`: the call passes its own key count first (the heartbeat's varies). */
-const SCRIPTS: Record<keyof SeatCommands, { file: string; keys: number | null }> = {
+const SCRIPTS: Record<keyof SeatCommands, { file: string; keys: number }> = {
   seatAdmit: { file: 'admit', keys: 4 },
-  seatHeartbeat: { file: 'heartbeat', keys: null },
+  seatHeartbeat: { file: 'heartbeat', keys: 7 },
+  seatHeartbeats: { file: 'heartbeats', keys: 4 },
   seatRelease: { file: 'release', keys: 5 },
   seatRebuild: { file: 'rebuild', keys: 5 },
   seatCount: { file: 'count', keys: 4 },
@@ -75,7 +70,7 @@ function commands(redis: RedisClient): SeatCommands {
       return Object.fromEntries(Object.values(SCRIPTS).map(({ file }) => [file, `${lib}\n${lua(file)}`]))
     })()
     for (const [name, { file, keys }] of Object.entries(SCRIPTS)) {
-      redis.defineCommand(name, { ...(keys === null ? {} : { numberOfKeys: keys }), lua: sources[file]! })
+      redis.defineCommand(name, { numberOfKeys: keys, lua: sources[file]! })
     }
     defined.add(redis)
   }
@@ -143,18 +138,14 @@ export interface HeartbeatResult {
 export async function heartbeatSeat(
   redis: RedisClient, keys: SeatKeys, admittedOn: SeatKeys, input: HeartbeatInput
 ): Promise<HeartbeatResult> {
-  // The hot path (admitted on the license in force, nothing to restore) sends the short form: the
-  // bytes of a heartbeat's keys were most of its cost to send, and Redis's to read.
-  const short = admittedOn.seats === keys.seats && !input.restore && input.deviceId === ''
-  const args = short
-    ? [4, keys.seats, keys.owners, keys.users, keys.loaded, input.now, input.expiry, input.sessionId, input.userId]
-    : [7, keys.seats, keys.owners, keys.users, keys.loaded, admittedOn.seats, admittedOn.owners, admittedOn.users,
-        input.now, input.expiry, input.sessionId, input.userId, input.deviceId, input.restore ? '1' : '0']
-  commands(redis) // defines the scripts on the client, and so on its pipelines
-  // The hot path: concurrent heartbeats of a tenant leave in one pipeline (all its keys share one hash tag).
-  const reply = await pipelined<Reply>(redis, keys.slot, (pipeline) => {
-    void (pipeline as unknown as SeatCommands).seatHeartbeat(...args)
-  })
+  // The hot path (admitted on the license in force, nothing to restore): the heartbeats of one
+  // license that arrive together run as one script call, four arguments each (heartbeats.lua).
+  const hot = admittedOn.seats === keys.seats && !input.restore && input.deviceId === ''
+  const reply = hot
+    ? await batched<Arg[], Reply>(redis, keys.seats, [input.now, input.expiry, input.sessionId, input.userId], (items) =>
+      commands(redis).seatHeartbeats(keys.seats, keys.owners, keys.users, keys.loaded, ...items.flat()))
+    : await commands(redis).seatHeartbeat(keys.seats, keys.owners, keys.users, keys.loaded,
+      admittedOn.seats, admittedOn.owners, admittedOn.users, input.now, input.expiry, input.sessionId, input.userId, input.deviceId, input.restore ? '1' : '0')
   const [status, activeSessions, ...lapsed] = reply
   return { status: str(status) as HeartbeatStatus, activeSessions: num(activeSessions), lapsed: lapsed.map(str) }
 }

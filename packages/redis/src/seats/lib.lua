@@ -43,3 +43,33 @@ end
 local function is_loaded(loaded)
   return redis.call('GET', loaded) == replication_id()
 end
+
+-- One heartbeat (heartbeat.lua describes the statuses), on seats already known to be loaded.
+-- old_*: the keys of the license the session was admitted on (the same keys unless it changed).
+local function heartbeat(seats, owners, users, old_seats, old_owners, old_users, now, expiry, sid, user_id, device_id, restore)
+  local lapsed = prune(seats, owners, users, now)
+
+  if redis.call('ZSCORE', seats, sid) then
+    if redis.call('HGET', users, user_id) ~= sid then return append({ 'foreign', redis.call('ZCARD', seats) }, lapsed) end
+    redis.call('ZADD', seats, expiry, sid)
+    return append({ 'extended', redis.call('ZCARD', seats) }, lapsed)
+  end
+
+  local held = redis.call('HGET', users, user_id)
+  if held and held ~= sid and redis.call('ZSCORE', seats, held) then
+    return append({ 'taken', redis.call('ZCARD', seats) }, lapsed)
+  end
+
+  if old_seats ~= seats then
+    local score = redis.call('ZSCORE', old_seats, sid)
+    if score and tonumber(score) > tonumber(now) then
+      remove_seat(old_seats, old_owners, old_users, sid)
+      add_seat(seats, owners, users, sid, user_id, device_id, expiry)
+      return append({ 'moved', redis.call('ZCARD', seats) }, lapsed)
+    end
+  end
+
+  if not restore then return append({ 'missing', redis.call('ZCARD', seats) }, lapsed) end
+  add_seat(seats, owners, users, sid, user_id, device_id, expiry)
+  return append({ 'restored', redis.call('ZCARD', seats) }, lapsed)
+end
