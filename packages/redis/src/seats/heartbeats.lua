@@ -1,7 +1,7 @@
--- The hot path's heartbeats, many in one call: each as heartbeat.lua's short form (admitted on the
--- license in force, nothing to restore), in order, on one license's seats. One call instead of one
--- each spares the api a command, a timer and a reply apiece, and Redis a script run and the
--- loaded check apiece.
+-- The hot path's heartbeats, many in one call: each as heartbeat.lua with the license in force as
+-- the one it was admitted on and nothing to restore, in order, on one license's seats. One call
+-- instead of one each spares the api a command, a timer and a reply apiece, and Redis a script
+-- run and the loaded check apiece.
 -- KEYS[1] seats, KEYS[2] owners, KEYS[3] users, KEYS[4] loaded marker
 -- ARGV: four per heartbeat: now (ms), new lease expiry (ms), session id, userId
 -- Returns one reply per heartbeat, as heartbeat.lua's: { status, activeSessions, lapsed... }
