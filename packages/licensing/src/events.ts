@@ -1,5 +1,5 @@
 import type { LicenseEvent, PublishedEvent } from '@license-hub/contract'
-import { eventExists, insertEvent, listTenantEvents, type StoredEvent } from '@license-hub/db'
+import { eventExists, insertEvents, listTenantEvents, type StoredEvent } from '@license-hub/db'
 import { appendEvent, readEventsAfter } from '@license-hub/redis'
 import type { LicensingContext } from './context.js'
 
@@ -12,20 +12,40 @@ export function publishedFromRow(row: StoredEvent): PublishedEvent {
   return event as PublishedEvent
 }
 
+/** An event to publish and, for one addressed to a user (session_ended), that user. */
+export interface Publication {
+  event: LicenseEvent
+  userId?: string
+}
+
 /**
  * Stores the event (its row id is the durable id), appends it to the tenant's bounded stream and
  * publishes it to every api node. Postgres is the record: a Redis fault loses neither the event
  * nor the call, since clients replay from Postgres.
  */
 export async function publishEvent(ctx: LicensingContext, tenantId: string, event: LicenseEvent, userId?: string): Promise<PublishedEvent> {
-  const row = await insertEvent(ctx.db, { tenantId, type: event.type, data: userId ? { ...event.data, userId } : event.data })
-  const published = publishedFromRow(row)
-  try {
-    await appendEvent(ctx.redis, ctx.keys, published)
-  } catch (err) {
-    ctx.log.warn({ err, tenantId, eventId: published.id, type: event.type }, 'event stored but not broadcast: Redis unavailable')
+  const [published] = await publishEvents(ctx, tenantId, [{ event, userId }])
+  return published!
+}
+
+/**
+ * Publishes several events of one tenant, in their order, as publishEvent does each: stored in one
+ * statement (one commit, where a sync that changed 50 tenants' licenses made about 250), then
+ * appended and published one after the other, so the stream and every client see that order.
+ */
+export async function publishEvents(ctx: LicensingContext, tenantId: string, publications: Publication[]): Promise<PublishedEvent[]> {
+  const rows = await insertEvents(ctx.db, publications.map(({ event, userId }) => ({
+    tenantId, type: event.type, data: userId ? { ...event.data, userId } : event.data,
+  })))
+  const published = rows.map(publishedFromRow)
+  for (const [i, sent] of published.entries()) {
+    try {
+      await appendEvent(ctx.redis, ctx.keys, sent)
+    } catch (err) {
+      ctx.log.warn({ err, tenantId, eventId: sent.id, type: sent.type }, 'event stored but not broadcast: Redis unavailable')
+    }
+    ctx.log.info({ tenantId, eventId: sent.id, type: sent.type, userId: publications[i]!.userId }, 'event published')
   }
-  ctx.log.info({ tenantId, eventId: published.id, type: event.type, userId }, 'event published')
   return published
 }
 

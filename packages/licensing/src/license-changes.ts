@@ -2,7 +2,7 @@ import type { LicenseSummary } from '@license-hub/contract'
 import { diffLicense, type LicenseDiffEvent, type LicenseSnapshot } from '@license-hub/core'
 import type { LicensingContext } from './context.js'
 import type { PublishedEvent } from '@license-hub/contract'
-import { publishEvent } from './events.js'
+import { publishEvents, type Publication } from './events.js'
 import { expiryScope, publishLicenseEventOnce } from './events-once.js'
 import { invalidateLicenseCache, licenseInForce } from './license-resolution.js'
 
@@ -45,12 +45,22 @@ export async function publishLicenseChanges(
   ctx: LicensingContext, tenantId: string, before: LicenseSummary | undefined, after: LicenseSummary
 ): Promise<PublishedEvent[]> {
   const published: PublishedEvent[] = []
+  // The events between two license_expired ones (usually all of them) go out as one publication.
+  let run: Publication[] = []
+  const flush = async () => {
+    if (run.length > 0) published.push(...await publishEvents(ctx, tenantId, run))
+    run = []
+  }
   for (const event of licenseChangeEvents(before, after, ctx.now())) {
-    const sent = event.type === 'license_expired'
-      ? await publishLicenseEventOnce(ctx, tenantId, after.id, event, expiryScope(after))
-      : await publishEvent(ctx, tenantId, event)
+    if (event.type !== 'license_expired') {
+      run.push({ event })
+      continue
+    }
+    await flush()
+    const sent = await publishLicenseEventOnce(ctx, tenantId, after.id, event, expiryScope(after))
     if (sent) published.push(sent)
   }
+  await flush()
   return published
 }
 

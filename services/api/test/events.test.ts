@@ -1,6 +1,7 @@
 import t from 'tap'
 import { usageEvent } from '@license-hub/core'
-import { publishEvent } from '@license-hub/licensing'
+import { sql } from 'kysely'
+import { publishEvent, publishEvents } from '@license-hub/licensing'
 import { buildTestApp } from '../../../test/helpers/app.js'
 import { createTestTenant, createTestUser } from '../../../test/helpers/users.js'
 import { connect } from '../../../test/ws/ws-client.js'
@@ -73,6 +74,30 @@ t.test('each event is exactly the message the WebSocket sent, same id; session_e
   const history = (await app.inject({ method: 'GET', url: '/api/events', headers: admin.headers })).json()
   t.same(history.events, received, 'same ids, same shape, same data')
   t.notOk('userId' in history.events[1].data, 'the addressee is not part of the message')
+})
+
+t.test('events published together are stored in one statement and go out in their order, ids increasing', async (t) => {
+  const testApp = await buildTestApp(t)
+  const { app, defaults } = testApp
+  const admin = await createTestUser(testApp, { role: 'admin' })
+  const socket = await connect(t, app, { token: admin.token })
+  const ended = { type: 'session_ended' as const, data: { sessionId: crypto.randomUUID(), reason: 'revoked' as const, severity: 'warning' as const, message: 'x' } }
+  const published = await publishEvents(app.licensing, defaults.tenant.id, [
+    { event: usage(8) }, { event: ended, userId: admin.user.id }, { event: usage(9) }, { event: usageEvent('usage_limit_exceeded', 11, 10) },
+  ])
+  t.same(published.map((e) => e.type), ['usage_limit_warning', 'session_ended', 'usage_limit_warning', 'usage_limit_exceeded'], 'in the order given')
+  const ids = published.map((e) => BigInt(e.id))
+  t.ok(ids.every((id, i) => i === 0 || id > ids[i - 1]!), 'ids increase in that order')
+  t.equal(published[1]!.userId, admin.user.id, 'the addressee travels beside its event')
+  const writers = await sql<{ xmin: string }>`select distinct xmin::text from events where id = any(${published.map((e) => e.id)}::bigint[])`
+    .execute(app.licensing.db)
+  t.equal(writers.rows.length, 1, 'one transaction wrote them all')
+  const received = []
+  for (let i = 0; i < published.length; i++) received.push(await socket.next())
+  t.same(received.map((e) => e.id), published.map((e) => e.id), 'the socket got them in that order')
+  const history = (await app.inject({ method: 'GET', url: '/api/events', headers: admin.headers })).json()
+  t.same(history.events, received, 'the history holds the same messages')
+  t.same(await publishEvents(app.licensing, defaults.tenant.id, []), [], 'nothing to publish stores nothing')
 })
 
 t.test('the OpenAPI document describes GET /api/events', async (t) => {

@@ -36,10 +36,17 @@ export interface NewEvent {
   data: Record<string, unknown>
 }
 
-/** Stores an event; its row id is the event's durable, increasing id. */
-export async function insertEvent(db: Db, event: NewEvent): Promise<StoredEvent> {
-  return db.insertInto('events').values({ tenantId: event.tenantId, type: event.type, data: JSON.stringify(event.data) })
-    .returningAll().executeTakeFirstOrThrow()
+/**
+ * Stores events in one statement (one commit outside a transaction); each row's id is its event's
+ * durable, increasing id. Postgres draws the ids of a multi-row insert in the order of its rows, so
+ * the rows, answered in id order, are in the order given.
+ */
+export async function insertEvents(db: Db, events: NewEvent[]): Promise<StoredEvent[]> {
+  if (events.length === 0) return []
+  const rows = await db.insertInto('events')
+    .values(events.map((e) => ({ tenantId: e.tenantId, type: e.type, data: JSON.stringify(e.data) })))
+    .returningAll().execute()
+  return rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1))
 }
 
 export async function eventExists(db: Db, tenantId: string, id: string): Promise<boolean> {
