@@ -38,13 +38,13 @@ export async function publishEvents(ctx: LicensingContext, tenantId: string, pub
     tenantId, type: event.type, data: userId ? { ...event.data, userId } : event.data,
   })))
   const published = rows.map(publishedFromRow)
-  for (const [i, sent] of published.entries()) {
+  for (const sent of published) {
     try {
       await appendEvent(ctx.redis, ctx.keys, sent)
     } catch (err) {
       ctx.log.warn({ err, tenantId, eventId: sent.id, type: sent.type }, 'event stored but not broadcast: Redis unavailable')
     }
-    ctx.log.info({ tenantId, eventId: sent.id, type: sent.type, userId: publications[i]!.userId }, 'event published')
+    ctx.log.info({ tenantId, eventId: sent.id, type: sent.type, userId: sent.userId }, 'event published')
   }
   return published
 }
