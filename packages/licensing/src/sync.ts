@@ -1,4 +1,4 @@
-import { planTenantCopies, typesToUpsert, type CopiesPlan } from '@license-hub/core'
+import { groupBy, planTenantCopies, typesToUpsert, type CopiesPlan } from '@license-hub/core'
 import { listExternalCopies, listLicenseTypes, listTenants, replaceExternalCopies, upsertExternalLicenseTypes } from '@license-hub/db'
 import { LicenseServerError, type LicenseServerClient } from '@license-hub/license-server'
 import type { ExternalLicense, ExternalLicenseType, SyncOutcome } from '@license-hub/contract'
@@ -75,18 +75,6 @@ async function fetchAllocations(ctx: LicensingContext, client: LicenseServerClie
       'webrtc-sessions call failed: keeping the stored allocation')
   }
   return allocations
-}
-
-/** Groups `items` by `key`, keeping their order. */
-function groupBy<T>(items: Iterable<T>, key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>()
-  for (const item of items) {
-    const k = key(item)
-    const group = groups.get(k)
-    if (group) group.push(item)
-    else groups.set(k, [item])
-  }
-  return groups
 }
 
 /**

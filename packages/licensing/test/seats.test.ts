@@ -1,4 +1,5 @@
 import t from 'tap'
+import { sql } from 'kysely'
 import { loadConfig } from '@license-hub/config'
 import { insertUser, type Tenant } from '@license-hub/db'
 import {
@@ -66,6 +67,33 @@ t.test('endLapsedSessions ends each lapsed session once across concurrent worker
   t.equal((await sessionCount(ctx, tenant.id)).activeSessions, 1, 'only the fresh seat counts, after the rebuild')
   t.equal((await sessionCount(ctx, otherTenant.id)).activeSessions, 0, 'the other tenant\'s lapsed seat was freed in Redis')
   t.equal(await endLapsedSessions(ctx), 0, 'nothing left to do')
+})
+
+t.test('a cleanup stores the session_ended events of one tenant in one statement, each to its own user', async (t) => {
+  const { ctx, defaults, advance, user, seats } = await seatsContext(t)
+  const tenant: Tenant = defaults.tenant
+  await seats(tenant.id, 10, tenant.fingerprint)
+  const otherTenant = await ctx.db.insertInto('tenants').values({ name: 'Other', fingerprint: 'fp-other-cleanup' }).returningAll().executeTakeFirstOrThrow()
+  await issueDeveloperLicense(ctx.db, ctx.secrets.licensePrivateKey, otherTenant)
+  const ours = [await user(), await user(), await user()]
+  const theirs = await user(otherTenant.id)
+  const sessions = new Map<string, string>()
+  for (const u of [...ours, theirs]) sessions.set((await createSession(ctx, u, { deviceId: 'd' })).sessionId, u.id)
+  advance(91) // past the 90 s lease
+
+  t.equal(await endLapsedSessions(ctx), 4)
+  const events = await ctx.db.selectFrom('events').select(['tenantId', 'data', sql<string>`xmin::text`.as('writer')])
+    .where('type', '=', 'session_ended').orderBy('id').execute()
+  const ofTenant = events.filter((e) => e.tenantId === tenant.id)
+  t.equal(ofTenant.length, 3)
+  t.equal(new Set(ofTenant.map((e) => e.writer)).size, 1, 'the tenant\'s three events share one transaction')
+  const other = events.find((e) => e.tenantId === otherTenant.id)
+  t.ok(other && other.writer !== ofTenant[0]!.writer, 'the other tenant\'s event is its own statement')
+  for (const e of events) {
+    const data = e.data as { sessionId: string; userId: string; reason: string }
+    t.equal(data.userId, sessions.get(data.sessionId), 'each event names the user whose session it ended')
+    t.equal(data.reason, 'expired')
+  }
 })
 
 t.test('rebuilds racing on many callers load the seats once, from the sessions live in Postgres', async (t) => {

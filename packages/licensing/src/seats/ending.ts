@@ -1,38 +1,31 @@
 import { AppError, type SessionEndReason } from '@license-hub/contract'
-import { isUuid, sessionEndedEvent } from '@license-hub/core'
+import { groupBy, isUuid, sessionEndedEvent } from '@license-hub/core'
 import { endCallerSession, endSessions, expireLapsedSessions, expireSessions, findSession, listOpenUserSessions, type ClientSession } from '@license-hub/db'
 import { releaseSeats } from '@license-hub/redis'
 import type { LicensingContext } from '../context.js'
-import { publishEvent } from '../events.js'
+import { publishEvents } from '../events.js'
 import { lapseCutoff, leaseMs, seatsOf } from './store.js'
 
 function logEnded(ctx: LicensingContext, session: ClientSession, reason: SessionEndReason): void {
   ctx.log.info({ tenantId: session.tenantId, userId: session.userId, sessionId: session.id, licenseId: session.licenseId, reason, code: 'SESSION_ENDED' }, 'session ended')
 }
 
-/** Tells the user's own connections that their session ended (never for a logout: that device asked). */
-async function notifyEnded(ctx: LicensingContext, session: ClientSession, reason: SessionEndReason): Promise<void> {
-  if (reason === 'logout') return
-  await publishEvent(ctx, session.tenantId, sessionEndedEvent(session.id, reason), session.userId)
-}
-
-/** Logs, and tells the users of, the sessions this call ended (racing calls never end one twice). */
+/**
+ * Logs, and tells the users of, the sessions this call ended (racing calls never end one twice).
+ * Every reason but logout is told to the user's connections. A tenant's events go in one
+ * statement: a cleanup after an office lost its network ends hundreds of its seats at once.
+ */
 async function reportEnded(ctx: LicensingContext, ended: ClientSession[], reason: SessionEndReason): Promise<void> {
-  for (const session of ended) {
-    logEnded(ctx, session, reason)
-    await notifyEnded(ctx, session, reason)
+  for (const session of ended) logEnded(ctx, session, reason)
+  if (reason === 'logout') return
+  for (const [tenantId, sessions] of groupBy(ended, (s) => s.tenantId)) {
+    await publishEvents(ctx, tenantId, sessions.map((s) => ({ event: sessionEndedEvent(s.id, reason), userId: s.userId })))
   }
 }
 
 async function release(ctx: LicensingContext, sessions: Pick<ClientSession, 'id' | 'tenantId' | 'licenseId'>[]): Promise<void> {
-  const byLicense = new Map<string, { tenantId: string; licenseId: string; ids: string[] }>()
-  for (const s of sessions) {
-    const group = byLicense.get(s.licenseId) ?? { tenantId: s.tenantId, licenseId: s.licenseId, ids: [] }
-    group.ids.push(s.id)
-    byLicense.set(s.licenseId, group)
-  }
-  for (const { tenantId, licenseId, ids } of byLicense.values()) {
-    await releaseSeats(ctx.redis, seatsOf(ctx, tenantId, licenseId), leaseMs(ctx), ids)
+  for (const [licenseId, ofLicense] of groupBy(sessions, (s) => s.licenseId)) {
+    await releaseSeats(ctx.redis, seatsOf(ctx, ofLicense[0]!.tenantId, licenseId), leaseMs(ctx), ofLicense.map((s) => s.id))
   }
 }
 
