@@ -20,8 +20,8 @@ const seeded = await seed(databaseUrl, redisUrl, { users: USERS, webrtcMaxUsers:
 const [api, bare] = await Promise.all([startApi(seeded.env), startBare('http', { BENCH_DATABASE_URL: databaseUrl })])
 try {
   const tokens = seeded.users.map((u) => u.token)
-  const churn = { url: api.url, path: '/api/licenses/create-session', method: 'POST' as const, churn: { tokens }, connections: CONNECTIONS }
-  const floor = { url: bare.url, path: '/bare-pg/create', method: 'POST' as const, churn: { tokens, paths: ['/bare-pg/create', '/bare-pg/end'] as [string, string] }, connections: CONNECTIONS }
+  const churn = { url: api.url, churn: { tokens }, connections: CONNECTIONS }
+  const floor = { url: bare.url, churn: { tokens, paths: ['/bare-pg/create', '/bare-pg/end'] as [string, string] }, connections: CONNECTIONS }
   const barePost = { url: bare.url, path: '/bare', method: 'POST' as const, connections: CONNECTIONS, variants: [{ headers: { 'content-type': 'application/json' }, body: '{"deviceId":"bench-churn"}' }] }
   if (!quick) {
     await load('warm-up', { ...churn, durationSec: 3 })

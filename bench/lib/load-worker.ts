@@ -33,7 +33,7 @@ function requestsFor(options: LoadOptions): Request[] {
   }
   const variants = options.variants ?? [{}]
   return [{
-    method: options.method ?? 'GET', path: options.path,
+    method: options.method ?? 'GET', path: options.path ?? '/',
     setupRequest: (req: Request) => {
       const v = variants[next++ % variants.length]!
       return { ...req, headers: { ...v.headers }, ...(v.body !== undefined ? { body: v.body } : {}) }
@@ -42,7 +42,7 @@ function requestsFor(options: LoadOptions): Request[] {
 }
 
 process.on('message', (options: LoadOptions) => {
-  const url = new URL(options.path, options.url).origin
+  const url = new URL(options.url).origin
   autocannon({ url, connections: options.connections, duration: options.durationSec, requests: requestsFor(options) }, (err, result) => {
     if (err) {
       process.send?.({ type: 'result', error: String(err) })

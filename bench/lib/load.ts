@@ -2,7 +2,8 @@ import { benchFile, startChild } from './child.js'
 
 export interface LoadOptions {
   url: string
-  path: string
+  /** The route asked; under `churn` its `paths` say which. */
+  path?: string
   method?: 'GET' | 'POST'
   connections: number
   durationSec: number
