@@ -37,13 +37,18 @@ const stop = async () => { await servers.stop() }
 process.once('SIGINT', () => { void stop().finally(() => process.exit(130)) })
 const resultsFile = join(servers.dir, 'results.jsonl')
 const failed: string[] = []
+// Seconds each benchmark took: the whole run must stay under five minutes.
+const durations: Record<string, number> = {}
 try {
   for (const file of benches) {
     console.log(`\n# ${file}${quick ? ' (quick)' : ''}`)
+    const benchStarted = Date.now()
     const code = await runBench(file, {
       ...process.env, BENCH_QUICK: quick ? '1' : '', BENCH_POSTGRES_URL: servers.postgresUrl, BENCH_REDIS_URL: servers.redisUrl,
       BENCH_RESULTS: resultsFile, BENCH_TMP: servers.dir, NODE_ENV: undefined, LOG_LEVEL: undefined,
     })
+    durations[file] = Math.round((Date.now() - benchStarted) / 1000)
+    console.log(`# ${file}: ${durations[file]} s`)
     if (code !== 0) failed.push(file)
   }
 } finally {
@@ -58,6 +63,7 @@ try {
     quick,
     machine: { cpus: cpu.length, model: cpu[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform, loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadavg().map((l) => Math.round(l * 10) / 10) },
     durationSec: Math.round((Date.now() - started) / 1000),
+    durationsSec: durations,
     benchmarks,
   }
   const dir = join(here, 'results')
