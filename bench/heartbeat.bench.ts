@@ -3,22 +3,22 @@
  *    production config, against a bare Fastify POST: goal >= 0.5x its throughput, p99 <= 2x.
  *    Beside it, for reading the gap: the same bare POST plus one EVALSHA (the heartbeat's floor).
  * 2. GET /api/licenses/current and GET /health against a bare Fastify GET: goals >= 0.6x, >= 0.8x.
- * Load: autocannon in its own process, 50 connections. Subject and baseline run in turns, ROUNDS
- * times, and each figure is the median over the rounds: a burst of other work on the machine then
+ * Load: autocannon in its own process, 50 connections. Subjects and baselines run in turns, ROUNDS
+ * times, then the baselines once more; each round's ratio is against the baseline's runs either side
+ * of it, and each figure is the median over the rounds: a burst of other work on the machine then
  * skews one round of both, not the baseline alone.
  */
 import { auth, seed } from './lib/fixtures.js'
 import { benchDatabase } from './lib/servers.js'
 import { call, mapLimit, startApi, startBare } from './lib/api.js'
-import { load, type LoadOptions, type LoadResult } from './lib/load.js'
+import { stopLoad } from './lib/load.js'
+import { inTurns, medianOf, type Target } from './lib/rounds.js'
 import { median, quick, record } from './lib/report.js'
 
 const SEATS = quick ? 50 : 1000
 const CONNECTIONS = quick ? 4 : 50
-const ROUNDS = quick ? 1 : 3
-const DURATION_SEC = quick ? 1 : Number(process.env.BENCH_DURATION_SEC ?? 4)
-
-type Target = Omit<LoadOptions, 'connections' | 'durationSec'>
+const ROUNDS = quick ? 1 : 4
+const DURATION_SEC = quick ? 1 : Number(process.env.BENCH_DURATION_SEC ?? 3)
 
 const { databaseUrl, redisUrl } = await benchDatabase()
 const seeded = await seed(databaseUrl, redisUrl, { users: SEATS, webrtcMaxUsers: SEATS })
@@ -29,8 +29,6 @@ try {
     if (status !== 201) throw new Error(`create-session answered ${status}: ${JSON.stringify(body)}`)
     return { token: user.token, sessionId: body.sessionId }
   })
-  const run = (name: string, target: Target, durationSec = DURATION_SEC) =>
-    load(name, { connections: CONNECTIONS, durationSec, ...target })
   const bareBody = { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sessionId: sessions[0]!.sessionId }) }
   const targets: Record<string, Target> = {
     'bare POST': { url: bare.url, path: '/bare', method: 'POST', variants: [bareBody] },
@@ -43,30 +41,27 @@ try {
     'licenses/current': { url: api.url, path: '/api/licenses/current', variants: seeded.users.map((u) => ({ headers: auth(u.token) })) },
     health: { url: api.url, path: '/health' },
   }
-  if (!quick) {
-    // Warm both processes up (JIT, connection pools, caches) before anything counts.
-    for (const [name, target] of Object.entries(targets)) await run(`warm-up ${name}`, target, 2)
-  }
-  const results = new Map<string, LoadResult[]>(Object.keys(targets).map((name) => [name, []]))
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, target] of Object.entries(targets)) results.get(name)!.push(await run(name, target))
-  }
+  // Warm-up first (JIT, connection pools, caches), before anything counts.
+  const turns = await inTurns(targets, {
+    connections: CONNECTIONS, rounds: ROUNDS, durationSec: DURATION_SEC, warmUpSec: quick ? 0 : 2, baselines: ['bare POST', 'bare POST + EVALSHA', 'bare GET'],
+  })
 
   // The heartbeats answered valid, not merely 200.
   const check = await call<{ valid: boolean }>(api.url, '/api/licenses/validate-session', sessions[0]!.token, { sessionId: sessions[0]!.sessionId })
   if (!check.body.valid) throw new Error(`heartbeat answered ${JSON.stringify(check.body)}`)
 
   const figures = (name: string, subject: string, base: string, goal?: number, p99Factor?: number) => {
-    const subjects = results.get(subject)!
-    const bases = results.get(base)!
-    const ratio = median(subjects.map((s, i) => s.rps / bases[i]!.rps))
-    const p99 = median(subjects.map((s) => s.p99))
-    const baseP99 = median(bases.map((b) => b.p99))
+    const subjects = turns.runs.get(subject)!
+    const bases = turns.runs.get(base)!
+    const ratios = turns.ratios(subject, base)
+    const ratio = median(ratios)
+    const p99 = medianOf(subjects, 'p99')
+    const baseP99 = medianOf(bases, 'p99')
     const p99Ok = p99Factor === undefined || p99 <= p99Factor * Math.max(baseP99, 1)
     record({
-      name, value: median(subjects.map((s) => s.rps)), unit: 'req/s', baseline: median(bases.map((b) => b.rps)), ratio, p99, baselineP99: baseP99,
+      name, value: medianOf(subjects, 'rps'), unit: 'req/s', baseline: medianOf(bases, 'rps'), ratio, p99, baselineP99: baseP99,
       ...(goal === undefined ? {} : { goal: `>= ${goal}x bare${p99Factor ? `, p99 <= ${p99Factor}x bare` : ''}`, met: ratio >= goal && p99Ok }),
-      connections: CONNECTIONS, durationSec: DURATION_SEC, rounds: ROUNDS, ratios: subjects.map((s, i) => s.rps / bases[i]!.rps),
+      connections: CONNECTIONS, durationSec: DURATION_SEC, rounds: ROUNDS, ratios,
     })
   }
   figures('heartbeat', 'heartbeat', 'bare POST', 0.5, 2)
@@ -75,6 +70,6 @@ try {
   figures('licenses-current', 'licenses/current', 'bare GET', 0.6)
   figures('health', 'health', 'bare GET', 0.8)
 } finally {
-  await Promise.all([api.child.stop(), bare.child.stop()])
+  await Promise.all([api.child.stop(), bare.child.stop(), stopLoad()])
   await seeded.db.destroy()
 }

@@ -52,7 +52,9 @@ process.on('message', (options: LoadOptions) => {
       rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total,
       non2xx: result.non2xx, errors: result.errors + result.timeouts,
     }
-    process.send?.({ type: 'result', ...answer }, () => process.exit(0))
+    process.send?.({ type: 'result', ...answer })
   })
 })
+// One run after another, as its parent asks, until the parent goes.
+process.on('disconnect', () => process.exit(0))
 process.send?.({ type: 'ready' })

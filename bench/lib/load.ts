@@ -1,4 +1,4 @@
-import { benchFile, startChild } from './child.js'
+import { benchFile, startChild, type Child } from './child.js'
 
 export interface LoadOptions {
   url: string
@@ -21,18 +21,30 @@ export interface LoadResult {
   errors: number
 }
 
-/** Runs autocannon in a process of its own against `options.url`; throws when any request failed. */
+let worker: { child: Child; ready: Promise<unknown> } | undefined
+
+/**
+ * Runs autocannon in a process of its own against `options.url`; throws when any request failed.
+ * The process is started on the first run and kept for the benchmark's next ones (starting one
+ * apiece cost about a second a run); `stopLoad` ends it.
+ */
 export async function load(name: string, options: LoadOptions): Promise<LoadResult> {
-  const child = startChild(benchFile('load-worker.ts'))
-  try {
-    await child.next('ready')
-    child.send({ ...options })
-    const result = await child.next<LoadResult & { error?: string }>('result', (options.durationSec + 60) * 1000)
-    if (result.error) throw new Error(`${name}: ${result.error}`)
-    const bad = result.non2xx + result.errors
-    if (bad > 0) throw new Error(`${name}: ${bad} of ${result.total} requests failed (non-2xx ${result.non2xx}, errors ${result.errors})`)
-    return result
-  } finally {
-    await child.stop()
+  if (!worker) {
+    const child = startChild(benchFile('load-worker.ts'))
+    worker = { child, ready: child.next('ready') }
   }
+  await worker.ready
+  worker.child.send({ ...options })
+  const result = await worker.child.next<LoadResult & { error?: string }>('result', (options.durationSec + 60) * 1000)
+  if (result.error) throw new Error(`${name}: ${result.error}`)
+  const bad = result.non2xx + result.errors
+  if (bad > 0) throw new Error(`${name}: ${bad} of ${result.total} requests failed (non-2xx ${result.non2xx}, errors ${result.errors})`)
+  return result
+}
+
+/** Ends the load generator's process, if one runs. */
+export async function stopLoad(): Promise<void> {
+  const running = worker
+  worker = undefined
+  await running?.child.stop()
 }
