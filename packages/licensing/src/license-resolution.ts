@@ -109,17 +109,21 @@ export async function resolveFromDatabase(ctx: LicensingContext, tenantId: strin
 }
 
 /**
- * licenseInForce for many tenants in four queries, whatever their number (a sync compares every
- * tenant it touches before and after): a tenant with no license answers undefined.
+ * licenseInForce for many tenants in three queries, whatever their number (a sync compares every
+ * tenant it touches before and after): a tenant with no license answers undefined. `inUse`, where
+ * the caller already read them, are the licenses not withdrawn (of these tenants or more), as
+ * listLicensesInUse reads them.
  */
 export async function licensesInForce(
-  ctx: LicensingContext, tenantIds: Iterable<string>
+  ctx: LicensingContext, tenantIds: Iterable<string>, inUse?: StoredLicense[]
 ): Promise<Map<string, LicenseSummary | undefined>> {
   const ids = [...new Set(tenantIds)]
   const answers = new Map<string, LicenseSummary | undefined>(ids.map((id) => [id, undefined]))
   let tenants: Tenant[], rows: StoredLicense[], types: LicenseType[]
   try {
-    [tenants, rows, types] = await Promise.all([findTenants(ctx.db, ids), listLicensesInUse(ctx.db, ids), listLicenseTypes(ctx.db)])
+    [tenants, rows, types] = await Promise.all([
+      findTenants(ctx.db, ids), inUse ?? listLicensesInUse(ctx.db, ids), listLicenseTypes(ctx.db),
+    ])
   } catch (err) {
     ctx.log.warn({ err, tenants: ids.length }, 'licenses in force unknown: resolution failed')
     return answers
@@ -127,6 +131,7 @@ export async function licensesInForce(
   const typeById = new Map(types.map((t) => [t.id, t]))
   const rowsOf = new Map<string, StoredLicense[]>()
   for (const row of rows) {
+    if (row.withdrawnAt !== null) continue
     const list = rowsOf.get(row.tenantId)
     if (list) list.push(row)
     else rowsOf.set(row.tenantId, [row])

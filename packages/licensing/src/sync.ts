@@ -1,5 +1,5 @@
 import { groupBy, planTenantCopies, typesToUpsert, type CopiesPlan } from '@license-hub/core'
-import { listExternalCopies, listLicenseTypes, listTenants, replaceExternalCopies, upsertExternalLicenseTypes } from '@license-hub/db'
+import { listLicenseTypes, listLicensesForSync, listTenants, replaceExternalCopies, upsertExternalLicenseTypes } from '@license-hub/db'
 import { LicenseServerError, type LicenseServerClient } from '@license-hub/license-server'
 import type { ExternalLicense, ExternalLicenseType, SyncOutcome } from '@license-hub/contract'
 import type { LicensingContext } from './context.js'
@@ -120,12 +120,13 @@ export async function syncExternalLicenses(ctx: LicensingContext, client: Licens
     outcome.typesSynced = await upsertExternalLicenseTypes(trx, upserts, [])
     const types = new Map((await listLicenseTypes(trx)).map((t) => [t.id, t]))
 
-    const current = await listExternalCopies(trx)
+    const stored = await listLicensesForSync(trx)
+    const current = stored.filter((r) => r.source === 'external')
     const licensesOf = groupBy(licenses, (l) => l.server_fingerprint)
     const rowsOf = groupBy(current, (r) => r.tenantId)
     const touched = new Set(current.filter((r) => r.withdrawnAt === null).map((r) => r.tenantId))
     for (const tenant of tenants) if (licensesOf.has(tenant.fingerprint)) touched.add(tenant.id)
-    const before = await licensesInForce(tctx, touched)
+    const before = await licensesInForce(tctx, touched, stored)
     // The webrtc-sessions calls went on while the lines above read what we have.
     const allocations = await fetched.allocations
 

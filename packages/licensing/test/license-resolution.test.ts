@@ -4,11 +4,11 @@ import { pino } from 'pino'
 import { AppError, type LicenseSummary } from '@license-hub/contract'
 import { loadConfig } from '@license-hub/config'
 import { generateKeyPair } from '@license-hub/core'
-import { insertLicense, insertTenant, type Db, type Tenant } from '@license-hub/db'
+import { insertLicense, insertTenant, listLicensesForSync, type Db, type Tenant } from '@license-hub/db'
 import { LICENSE_CACHE_TTL_SEC, redisKeys } from '@license-hub/redis'
 import {
   allocationInForce, assertLicenseUsable, assertWebrtcAccess, invalidateLicenseCache, issueDeveloperLicense, issueLocalLicense,
-  parseLicenseDate, requestedLicenseDates, resolveLicense, verifyLocalLicense, type LicensingContext,
+  licensesInForce, parseLicenseDate, requestedLicenseDates, resolveLicense, verifyLocalLicense, type LicensingContext,
 } from '@license-hub/licensing'
 import { redisPrefix, testDb, testRedis, testSecrets } from '@license-hub/test-support'
 
@@ -57,6 +57,19 @@ async function code(work: Promise<unknown> | (() => unknown)): Promise<string | 
     throw err
   }
 }
+
+t.test('licensesInForce from the rows a sync already read answers as from its own read: withdrawn copies never count', async (t) => {
+  const { ctx, tenant } = await context(t)
+  const local = await issueDeveloperLicense(ctx.db, ctx.secrets.licensePrivateKey, tenant)
+  await external(ctx.db, tenant, { withdrawnAt: new Date(), lastSyncedAt: new Date(Date.now() + 1000) })
+  const other = await insertTenant(ctx.db, { name: 'Other', fingerprint: `fp-${Math.random().toString(36).slice(2)}` })
+  const theirs = await external(ctx.db, other)
+  const read = await listLicensesForSync(ctx.db)
+  t.ok(read.some((r) => r.withdrawnAt !== null), 'the sync\'s read holds the withdrawn copy')
+  const given = await licensesInForce(ctx, [tenant.id, other.id], read)
+  t.same([given.get(tenant.id)?.id, given.get(other.id)?.id], [local.id, theirs.id], 'the local floor, and the other tenant\'s copy')
+  t.same(given, await licensesInForce(ctx, [tenant.id, other.id]), 'the same answers as its own read')
+})
 
 t.test('an active external license matching the fingerprint wins over the local one', async (t) => {
   const { ctx, tenant } = await context(t)

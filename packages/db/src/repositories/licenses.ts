@@ -60,9 +60,15 @@ export async function listLicensesInUse(db: Db, tenantIds: string[]): Promise<St
     .where('withdrawnAt', 'is', null).execute()
 }
 
-/** Every external copy of every tenant, withdrawn ones included (a sync may bring them back). */
-export async function listExternalCopies(db: Db): Promise<ServerLicense[]> {
-  return db.selectFrom('serverLicenses').selectAll().where('source', '=', 'external').execute()
+/**
+ * What a sync reads, in one query: every external copy of every tenant, withdrawn ones included (a
+ * sync may bring them back), with the raw answer it compares, and every local license in use, which
+ * the license in force falls back to. One read of the 5,000 copies a sync compares and resolves,
+ * where two read them (with different columns) beside its webrtc-sessions calls.
+ */
+export async function listLicensesForSync(db: Db): Promise<ServerLicense[]> {
+  return db.selectFrom('serverLicenses').select([...STORED_COLUMNS, 'raw'])
+    .where((eb) => eb.or([eb('source', '=', 'external'), eb('withdrawnAt', 'is', null)])).execute()
 }
 
 type ExternalCopyValues = Omit<NewServerLicense, 'webrtcAllocation' | 'id' | 'createdAt' | 'updatedAt'> & { source: 'external' }
