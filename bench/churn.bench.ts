@@ -29,7 +29,7 @@ try {
     'seat churn': { url: api.url, churn: { tokens } },
   }
   const turns = await inTurns(targets, {
-    connections: CONNECTIONS, rounds: ROUNDS, durationSec: DURATION_SEC, warmUpSec: quick ? 0 : 3, baselines: ['bare POST', 'bare POST + Postgres row'],
+    connections: CONNECTIONS, rounds: ROUNDS, durationSec: DURATION_SEC, warmUpSec: quick ? 0 : 2, baselines: ['bare POST', 'bare POST + Postgres row'],
   })
   const live = await seeded.db.selectFrom('clientSessions').select((eb) => eb.fn.countAll<string>().as('n')).where('endedAt', 'is', null).executeTakeFirstOrThrow()
   const [base, floor, churn] = ['bare POST', 'bare POST + Postgres row', 'seat churn'].map((name) => turns.runs.get(name)!)

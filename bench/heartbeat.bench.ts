@@ -17,7 +17,7 @@ import { median, quick, record } from './lib/report.js'
 
 const SEATS = quick ? 50 : 1000
 const CONNECTIONS = quick ? 4 : 50
-const ROUNDS = quick ? 1 : 4
+const ROUNDS = quick ? 1 : 3
 const DURATION_SEC = quick ? 1 : Number(process.env.BENCH_DURATION_SEC ?? 3)
 
 const { databaseUrl, redisUrl } = await benchDatabase()
