@@ -1,5 +1,5 @@
 import { AppError, type LicenseSummary } from '@license-hub/contract'
-import { isExpired, parseFeatures, WEBRTC_FEATURE, type Features } from '@license-hub/core'
+import { groupBy, isExpired, parseFeatures, WEBRTC_FEATURE, type Features } from '@license-hub/core'
 import {
   findLicenseType, findTenant, findTenants, listLicenseTypes, listLicensesInUse,
   type LicenseType, type StoredLicense, type Tenant,
@@ -129,13 +129,7 @@ export async function licensesInForce(
     return answers
   }
   const typeById = new Map(types.map((t) => [t.id, t]))
-  const rowsOf = new Map<string, StoredLicense[]>()
-  for (const row of rows) {
-    if (row.withdrawnAt !== null) continue
-    const list = rowsOf.get(row.tenantId)
-    if (list) list.push(row)
-    else rowsOf.set(row.tenantId, [row])
-  }
+  const rowsOf = groupBy(rows.filter((row) => row.withdrawnAt === null), (row) => row.tenantId)
   for (const tenant of tenants) {
     try {
       const { row } = chooseLicense(ctx, tenant, rowsOf.get(tenant.id) ?? [])
