@@ -10,8 +10,8 @@ import { seed } from './lib/fixtures.js'
 import { benchDatabase } from './lib/servers.js'
 import { startApi, startBare } from './lib/api.js'
 import { stopLoad } from './lib/load.js'
-import { inTurns, medianOf, type Target } from './lib/rounds.js'
-import { median, quick, record } from './lib/report.js'
+import { figures, inTurns, type Target } from './lib/rounds.js'
+import { quick, record } from './lib/report.js'
 
 const USERS = quick ? 100 : 5000
 const CONNECTIONS = quick ? 4 : 50
@@ -32,20 +32,13 @@ try {
     connections: CONNECTIONS, rounds: ROUNDS, durationSec: DURATION_SEC, warmUpSec: quick ? 0 : 2, baselines: ['bare POST', 'bare POST + Postgres row'],
   })
   const live = await seeded.db.selectFrom('clientSessions').select((eb) => eb.fn.countAll<string>().as('n')).where('endedAt', 'is', null).executeTakeFirstOrThrow()
-  const [base, floor, churn] = ['bare POST', 'bare POST + Postgres row', 'seat churn'].map((name) => turns.runs.get(name)!)
-  const floorRatios = turns.ratios('bare POST + Postgres row', 'bare POST')
+  const floor = figures(turns, 'bare POST + Postgres row', 'bare POST')
+  record({ name: 'seat-churn-floor', ...floor })
+  const churn = figures(turns, 'seat churn', 'bare POST + Postgres row')
   record({
-    name: 'seat-churn-floor', value: medianOf(floor!, 'rps'), unit: 'req/s', baseline: medianOf(base!, 'rps'), ratio: median(floorRatios),
-    p99: medianOf(floor!, 'p99'), baselineP99: medianOf(base!, 'p99'), rounds: ROUNDS, ratios: floorRatios,
-  })
-  const ratios = turns.ratios('seat churn', 'bare POST + Postgres row')
-  const ratio = median(ratios)
-  record({
-    name: 'seat-churn', value: medianOf(churn!, 'rps'), unit: 'req/s', baseline: medianOf(floor!, 'rps'), ratio,
-    p99: medianOf(churn!, 'p99'), baselineP99: medianOf(floor!, 'p99'),
-    goal: '>= 0.25x bare POST + Postgres row', met: ratio >= 0.25, vsBarePost: median(turns.ratios('seat churn', 'bare POST')),
-    barePost: medianOf(base!, 'rps'), rounds: ROUNDS, ratios,
-    seatsTaken: Math.floor(churn!.reduce((n, r) => n + r.total, 0) / 2), stillOpen: Number(live.n),
+    name: 'seat-churn', ...churn, goal: '>= 0.25x bare POST + Postgres row', met: churn.ratio >= 0.25,
+    vsBarePost: figures(turns, 'seat churn', 'bare POST').ratio, barePost: floor.baseline,
+    seatsTaken: Math.floor(turns.runs.get('seat churn')!.reduce((n, r) => n + r.total, 0) / 2), stillOpen: Number(live.n),
   })
 } finally {
   await Promise.all([api.child.stop(), bare.child.stop(), stopLoad()])

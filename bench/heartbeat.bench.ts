@@ -12,8 +12,8 @@ import { auth, seed } from './lib/fixtures.js'
 import { benchDatabase } from './lib/servers.js'
 import { call, mapLimit, startApi, startBare } from './lib/api.js'
 import { stopLoad } from './lib/load.js'
-import { inTurns, medianOf, type Target } from './lib/rounds.js'
-import { median, quick, record } from './lib/report.js'
+import { figures, inTurns, type Target } from './lib/rounds.js'
+import { quick, record } from './lib/report.js'
 
 const SEATS = quick ? 50 : 1000
 const CONNECTIONS = quick ? 4 : 50
@@ -50,25 +50,20 @@ try {
   const check = await call<{ valid: boolean }>(api.url, '/api/licenses/validate-session', sessions[0]!.token, { sessionId: sessions[0]!.sessionId })
   if (!check.body.valid) throw new Error(`heartbeat answered ${JSON.stringify(check.body)}`)
 
-  const figures = (name: string, subject: string, base: string, goal?: number, p99Factor?: number) => {
-    const subjects = turns.runs.get(subject)!
-    const bases = turns.runs.get(base)!
-    const ratios = turns.ratios(subject, base)
-    const ratio = median(ratios)
-    const p99 = medianOf(subjects, 'p99')
-    const baseP99 = medianOf(bases, 'p99')
-    const p99Ok = p99Factor === undefined || p99 <= p99Factor * Math.max(baseP99, 1)
+  const compare = (name: string, subject: string, base: string, goal?: number, p99Factor?: number) => {
+    const figure = figures(turns, subject, base)
+    const p99Ok = p99Factor === undefined || figure.p99 <= p99Factor * Math.max(figure.baselineP99, 1)
     record({
-      name, value: medianOf(subjects, 'rps'), unit: 'req/s', baseline: medianOf(bases, 'rps'), ratio, p99, baselineP99: baseP99,
-      ...(goal === undefined ? {} : { goal: `>= ${goal}x bare${p99Factor ? `, p99 <= ${p99Factor}x bare` : ''}`, met: ratio >= goal && p99Ok }),
-      connections: CONNECTIONS, durationSec: DURATION_SEC, rounds: ROUNDS, ratios,
+      name, ...figure,
+      ...(goal === undefined ? {} : { goal: `>= ${goal}x bare${p99Factor ? `, p99 <= ${p99Factor}x bare` : ''}`, met: figure.ratio >= goal && p99Ok }),
+      connections: CONNECTIONS, durationSec: DURATION_SEC,
     })
   }
-  figures('heartbeat', 'heartbeat', 'bare POST', 0.5, 2)
-  figures('heartbeat-floor', 'bare POST + EVALSHA', 'bare POST')
-  figures('heartbeat-vs-floor', 'heartbeat', 'bare POST + EVALSHA')
-  figures('licenses-current', 'licenses/current', 'bare GET', 0.6)
-  figures('health', 'health', 'bare GET', 0.8)
+  compare('heartbeat', 'heartbeat', 'bare POST', 0.5, 2)
+  compare('heartbeat-floor', 'bare POST + EVALSHA', 'bare POST')
+  compare('heartbeat-vs-floor', 'heartbeat', 'bare POST + EVALSHA')
+  compare('licenses-current', 'licenses/current', 'bare GET', 0.6)
+  compare('health', 'health', 'bare GET', 0.8)
 } finally {
   await Promise.all([api.child.stop(), bare.child.stop(), stopLoad()])
   await seeded.db.destroy()

@@ -42,4 +42,15 @@ export async function inTurns(
 }
 
 /** The median of a target's figure over its runs. */
-export const medianOf = (results: LoadResult[], figure: 'rps' | 'p99') => median(results.map((r) => r[figure]))
+const medianOf = (results: LoadResult[], figure: 'rps' | 'p99') => median(results.map((r) => r[figure]))
+
+/** A subject's figures against its baseline, as `record` takes them: medians over the runs, the ratio over the rounds. */
+export function figures(turns: Turns, subject: string, baseline: string) {
+  const subjects = turns.runs.get(subject)!
+  const bases = turns.runs.get(baseline)!
+  const ratios = turns.ratios(subject, baseline)
+  return {
+    value: medianOf(subjects, 'rps'), unit: 'req/s', baseline: medianOf(bases, 'rps'), ratio: median(ratios),
+    p99: medianOf(subjects, 'p99'), baselineP99: medianOf(bases, 'p99'), rounds: ratios.length, ratios,
+  }
+}
