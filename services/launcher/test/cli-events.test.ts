@@ -4,7 +4,7 @@ import { usageEvent } from '@license-hub/core'
 import { publishEvent } from '@license-hub/licensing'
 import { buildTestApp } from '../../../test/helpers/app.js'
 import { startTestWorker } from '../../worker/test/helpers/worker.js'
-import { cli, CLI_ARGS, cliEnv, cliJson, CLI_FILE_TIMEOUT_MS, ROOT, TSX } from './helpers/cli.js'
+import { cli, CLI_ARGS, cliEnv, cliJson, CLI_FILE_TIMEOUT_MS, ROOT } from './helpers/cli.js'
 
 t.setTimeout(CLI_FILE_TIMEOUT_MS)
 
@@ -23,7 +23,7 @@ t.test('events: the history page, --follow prints live events, sync goes through
   t.same(rest.json, { events: [expected], next: null })
   t.match((await cli(url, ['events', '--tenant', tenantId])).stdout, /usage_limit_exceeded/)
 
-  const follower = spawn(TSX, [...CLI_ARGS, 'events', '--tenant', tenantId, '--after', first.id, '--follow', '--json'], {
+  const follower = spawn(process.execPath, [...CLI_ARGS, 'events', '--tenant', tenantId, '--after', first.id, '--follow', '--json'], {
     cwd: ROOT, env: cliEnv(url),
   })
   t.teardown(() => follower.kill('SIGKILL'))
