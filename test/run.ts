@@ -70,6 +70,23 @@ function check(name: string, bin: string, args: string[]): Promise<boolean> {
   })
 }
 
+/**
+ * The CLI from its sources as one file, for the CLI tests (LH_TEST_CLI): a command then starts in
+ * about half a second, where tsx's loader took two, and those files start it dozens of times.
+ * Bundled as the api is for its image (services/api/scripts/bundle.mjs); undefined when that fails,
+ * and the tests then start the CLI through tsx.
+ */
+function bundleCli(dir: string): string | undefined {
+  const outFile = join(dir, 'cli', 'cli.mjs')
+  const result = spawnSync(process.execPath, [
+    join(process.cwd(), 'services', 'api', 'scripts', 'bundle.mjs'),
+    '--entry', join(process.cwd(), 'services', 'launcher', 'src', 'cli.ts'), '--out', outFile, '--conditions', 'license-hub-src',
+  ], { encoding: 'utf8' })
+  if (result.status === 0) return outFile
+  console.log(`The CLI bundle failed; the CLI tests start the CLI through tsx:\n${result.stdout}${result.stderr}`)
+  return undefined
+}
+
 /** Type errors in tests and benchmarks are caught here, since tsx only strips types. */
 const typecheck = () => check('Type check', 'tsc', ['-p', 'tsconfig.test.json'])
 
@@ -146,7 +163,11 @@ async function main(): Promise<number> {
     if (!postgres || !redis) throw new Error('test servers did not start')
     await createTemplate(postgres)
     const urls = { postgres: postgres.url(), redis: redis.url }
-    const env = { ...process.env, LH_TEST_POSTGRES_URL: urls.postgres, LH_TEST_REDIS_URL: urls.redis, LH_TEST_TMP: dir }
+    const cliBundle = bundleCli(dir)
+    const env = {
+      ...process.env, LH_TEST_POSTGRES_URL: urls.postgres, LH_TEST_REDIS_URL: urls.redis, LH_TEST_TMP: dir,
+      ...(cliBundle ? { LH_TEST_CLI: cliBundle } : {}),
+    }
     const { code, summary } = await runTap(tapArguments(args), env)
     printChaosReport(dir)
     const checkErrors = lintErrors + ((await typed) ? 0 : 1)

@@ -14,6 +14,10 @@ t.test('fingerprint prints the installation\'s fingerprint (the one the api node
   t.equal(first.code, 0, first.stderr)
   t.equal(first.stdout.trim(), testApp.defaults.fingerprint)
   t.equal((await cli(testApp.databaseUrl, ['fingerprint'], { SERVER_FINGERPRINT: 'fp-override' })).stdout.trim(), 'fp-override')
+  // The other tests start the bundle npm test makes of the CLI's sources; `npm run cli` starts the sources through tsx.
+  const viaTsx = await cli(testApp.databaseUrl, ['fingerprint'], {}, { fromSources: true })
+  t.equal(viaTsx.code, 0, viaTsx.stderr)
+  t.equal(viaTsx.stdout.trim(), testApp.defaults.fingerprint, 'the same through tsx, as npm run cli runs it')
 })
 
 t.test('tenant create → user create → license generate, then the user logs in and sees the new license', async (t) => {

@@ -3,12 +3,13 @@ import { join } from 'node:path'
 import { harnessEnv, testSecrets } from '@license-hub/test-support'
 
 export const ROOT = join(import.meta.dirname, '..', '..', '..', '..')
+/** The CLI as `npm run cli` runs it: its sources through tsx's loader (node with it, not the `tsx` launcher). */
+export const CLI_FROM_SOURCES = ['--import', 'tsx', '--conditions=license-hub-src', 'services/launcher/src/cli.ts']
 /**
- * The CLI as `npm run cli` runs it (its sources through tsx's loader), started as node with that
- * loader: the `tsx` command would put a second Node process in front of each call, about half a
- * second apiece, and these files make well over a hundred calls.
+ * How these tests start the CLI: the same sources bundled into one file by `npm test`
+ * (LH_TEST_CLI, see test/run.ts), which starts in a quarter of the time; through tsx without it.
  */
-export const CLI_ARGS = ['--import', 'tsx', '--conditions=license-hub-src', 'services/launcher/src/cli.ts']
+export const CLI_ARGS = process.env.LH_TEST_CLI ? [process.env.LH_TEST_CLI] : CLI_FROM_SOURCES
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 /** Each file spawns many CLI processes; on a loaded machine that takes longer than tap's default. */
@@ -25,10 +26,13 @@ export function cliEnv(databaseUrl: string, env: NodeJS.ProcessEnv = {}): NodeJS
   }
 }
 
-/** Runs `npm run cli -- …` as an operator would (without npm's banner), against the test's database. */
-export function cli(databaseUrl: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
+/** Runs a CLI command as an operator would (`npm run cli -- …` without npm's banner), against the test's database. */
+export function cli(
+  databaseUrl: string, args: string[], env: NodeJS.ProcessEnv = {}, how: { fromSources?: boolean } = {}
+): Promise<Result> {
+  const start = how.fromSources ? CLI_FROM_SOURCES : CLI_ARGS
   return new Promise((resolve) => {
-    execFile(process.execPath, [...CLI_ARGS, ...args], { cwd: ROOT, env: cliEnv(databaseUrl, env) }, (err, stdout, stderr) => {
+    execFile(process.execPath, [...start, ...args], { cwd: ROOT, env: cliEnv(databaseUrl, env) }, (err, stdout, stderr) => {
       const lines = stdout.trim().split('\n')
       resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr, last: lines[lines.length - 1] ?? '' })
     })
