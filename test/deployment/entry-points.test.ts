@@ -2,12 +2,14 @@
  * The image's entry points, without Docker: `npm run build`, then the migration, the api (bundled
  * into dist/bundle/server.mjs) and the worker started from dist/ with plain `node` (no tsx, no
  * source condition), with the commands docker-compose.yml and infra/Dockerfile give them, against
- * a real Postgres and redis-server.
+ * a real Postgres and redis-server; and the operator CLI, bundled into
+ * services/launcher/dist/bundle/cli.mjs.
  */
 import t from 'tap'
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp } from 'node:fs/promises'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { freePort, startRedis } from '@license-hub/local-servers'
 import { createQueue, queueConnection, redisKeys } from '@license-hub/redis'
 import { composeFile, dockerfileCmd, repoRoot } from '../helpers/compose.js'
@@ -100,6 +102,10 @@ t.test('the api, the worker and the migration run from dist/ with the image\'s c
     body: JSON.stringify({ sessionId }),
   })
   t.match(await heartbeat.json(), { valid: true, license: { webrtcEnabled: true } }, 'its heartbeat is answered with the license')
+  // Operators run the CLI in the image from its bundle; counting the seats runs a seat script read from beside it.
+  const stats = await promisify(execFile)(process.execPath, ['services/launcher/dist/bundle/cli.mjs', 'stats', '--json'], { cwd: repoRoot, env })
+  const rows = JSON.parse(stats.stdout) as Array<{ activeSessions: number }>
+  t.equal(rows.reduce((sum, row) => sum + row.activeSessions, 0), 1, 'the bundled CLI counts that one seat')
   // The api runs bundled into one file: what is loaded from outside it, or by name, still works.
   const docs = await fetch(`http://127.0.0.1:${port}/docs/`)
   t.equal(docs.status, 200, 'the API docs page is served (swagger-ui\'s files, from its package)')

@@ -12,8 +12,9 @@
  * bundle names through pino's `__bundlerPathsOverrides`.
  *
  * `node scripts/bundle.mjs` bundles the api; `--entry FILE --out FILE [--conditions NAME]` bundles
- * another entry point the same way (the tests bundle the CLI from its sources: `node` then starts
- * a command in about half a second, where tsx's loader took two).
+ * another entry point the same way: the launcher's build bundles the operator CLI for the image
+ * (services/launcher/dist/bundle/cli.mjs), and `npm test` the CLI's sources for the CLI tests. A
+ * CLI command then starts in about half a second, where dist/cli.js took one and tsx's loader two.
  */
 import { build } from 'esbuild'
 import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs'
