@@ -214,7 +214,11 @@ t.test('a sync of many licenses for several tenants writes each copy with its ow
     t.same([row?.organizationName, row?.maxUsers, row?.webrtcMaxUsers, row?.expiresAt?.toISOString()],
       [license.organization_name, license.max_users, i % 2 === 0 ? i % 25 : license.webrtc_max_users, license.expires_at])
   }
-  t.same([...(await rows(other.id)).values()].map((r) => [r.organizationName, r.expiresAt]).slice(0, 2), [['Theirs 0', null], ['Theirs 1', null]])
+  // Every one of the other tenant's copies, by its external id: copies synced together tie on
+  // last_synced_at, the list's order, so which two came first was the table's physical order.
+  const theirRows = await rows(other.id)
+  t.same(theirs.map((l) => [theirRows.get(String(l.id))?.organizationName, theirRows.get(String(l.id))?.expiresAt]),
+    theirs.map((l) => [l.organization_name, null]))
 
   // One changed, one gone, one new, the rest as they were.
   clock.now = new Date(clock.now.getTime() + 5 * 60_000)
