@@ -22,7 +22,8 @@ import { basename, dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 
 const api = new URL('..', import.meta.url).pathname
-const redisDist = join(api, '..', '..', 'packages', 'redis', 'dist')
+// The seat scripts where they are written (packages/redis's build copies them unchanged into its dist/).
+const scripts = join(api, '..', '..', 'packages', 'redis', 'src')
 
 const BANNER = [
   "import { createRequire as __createRequire } from 'node:module';",
@@ -36,8 +37,6 @@ const { values: options } = parseArgs({ options: { entry: { type: 'string' }, ou
 const entry = options.entry ?? join(api, 'dist', 'server.js')
 const outfile = options.out ?? join(api, 'dist', 'bundle', 'server.mjs')
 const out = dirname(outfile)
-// A bundle of sources reads the seat scripts of the sources.
-const scripts = options.conditions === 'license-hub-src' ? join(redisDist, '..', 'src') : redisDist
 
 rmSync(out, { recursive: true, force: true })
 await build({
