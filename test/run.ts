@@ -5,7 +5,7 @@
  * servers (also when tests fail or the run is interrupted) and ends with one line
  * `N passed, N failed` (a failed lint counts as one failure, and so does a failed type check).
  */
-import { spawn, spawnSync } from 'node:child_process'
+import { execFile, spawn, spawnSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -76,15 +76,18 @@ function check(name: string, bin: string, args: string[]): Promise<boolean> {
  * Bundled as the api is for its image (services/api/scripts/bundle.mjs); undefined when that fails,
  * and the tests then start the CLI through tsx.
  */
-function bundleCli(dir: string): string | undefined {
+function bundleCli(dir: string): Promise<string | undefined> {
   const outFile = join(dir, 'cli', 'cli.mjs')
-  const result = spawnSync(process.execPath, [
-    join(process.cwd(), 'services', 'api', 'scripts', 'bundle.mjs'),
-    '--entry', join(process.cwd(), 'services', 'launcher', 'src', 'cli.ts'), '--out', outFile, '--conditions', 'license-hub-src',
-  ], { encoding: 'utf8' })
-  if (result.status === 0) return outFile
-  console.log(`The CLI bundle failed; the CLI tests start the CLI through tsx:\n${result.stdout}${result.stderr}`)
-  return undefined
+  return new Promise((resolve) => {
+    execFile(process.execPath, [
+      join(process.cwd(), 'services', 'api', 'scripts', 'bundle.mjs'),
+      '--entry', join(process.cwd(), 'services', 'launcher', 'src', 'cli.ts'), '--out', outFile, '--conditions', 'license-hub-src',
+    ], (err, stdout, stderr) => {
+      if (!err) return resolve(outFile)
+      console.log(`The CLI bundle failed; the CLI tests start the CLI through tsx:\n${stdout}${stderr}`)
+      resolve(undefined)
+    })
+  })
 }
 
 /** Type errors in tests and benchmarks are caught here, since tsx only strips types. */
@@ -156,6 +159,8 @@ async function main(): Promise<number> {
   process.once('SIGINT', interrupted)
   process.once('SIGTERM', interrupted)
   try {
+    // Made while the servers start.
+    const cliBundle = bundleCli(dir)
     await Promise.all([
       startPostgres({ dataDir: join(dir, 'postgres'), ephemeral: true }).then((server) => { postgres = server }),
       startRedis({ dataDir: join(dir, 'redis') }).then((server) => { redis = server }),
@@ -163,10 +168,10 @@ async function main(): Promise<number> {
     if (!postgres || !redis) throw new Error('test servers did not start')
     await createTemplate(postgres)
     const urls = { postgres: postgres.url(), redis: redis.url }
-    const cliBundle = bundleCli(dir)
+    const cli = await cliBundle
     const env = {
       ...process.env, LH_TEST_POSTGRES_URL: urls.postgres, LH_TEST_REDIS_URL: urls.redis, LH_TEST_TMP: dir,
-      ...(cliBundle ? { LH_TEST_CLI: cliBundle } : {}),
+      ...(cli ? { LH_TEST_CLI: cli } : {}),
     }
     const { code, summary } = await runTap(tapArguments(args), env)
     printChaosReport(dir)
