@@ -34,7 +34,10 @@ function discriminated(schema: unknown): { key: string; branches: Map<unknown, S
  * Answers are serialized as Fastify does (fast-json-stringify), but a union told apart by a
  * constant property is serialized by the branch that property names. fast-json-stringify picks a
  * union's branch by validating the answer against each branch in turn, and for a valid heartbeat
- * that meant a full validation of its license on every call.
+ * that meant a full validation of its license on every call. Each route's serializer is built at
+ * its first answer, not at start: building them all (fast-json-stringify checks each schema with
+ * Ajv as it builds) was about a tenth of an api node's start to /ready. A route's first answer
+ * pays its own, a few milliseconds; the tests answer every route, so a bad schema still fails them.
  *
  * `checkSchemas` has Ajv check each route schema against JSON Schema's meta-schema as it compiles
  * it. The schemas are code, the same in every environment, so development and the tests check them
@@ -44,12 +47,16 @@ function discriminated(schema: unknown): { key: string; branches: Map<unknown, S
 export const compilersFactory = (checkSchemas: boolean): Factory => ({
   buildSerializer(externalSchemas, serializerOptions) {
     const build = SerializerSelector()(externalSchemas, serializerOptions)
-    return (route) => {
+    const compile = (route: Parameters<typeof build>[0]): Serialize => {
       const union = discriminated(route.schema)
       if (!union) return build(route)
       const whole = build(route)
       const byValue = new Map<unknown, Serialize>([...union.branches].map(([value, schema]) => [value, build({ ...route, schema })]))
       return (data: unknown) => (byValue.get((data as Record<string, unknown> | null)?.[union.key]) ?? whole)(data)
+    }
+    return (route) => {
+      let serialize: Serialize | undefined
+      return (data: unknown) => (serialize ??= compile(route))(data)
     }
   },
   buildValidator(externalSchemas, ajvOptions) {
