@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Agent, request } from 'undici'
 import type { TSchema, Static } from 'typebox'
 import { Compile, type Validator } from 'typebox/compile'
+import { LicenseServerError } from './errors.js'
 import { LicensesAnswer, LicenseTypesAnswer, WebrtcSessionsAnswer, type ExternalLicense, type ExternalLicenseType } from '@license-hub/contract'
 
 export interface LicenseServerOptions {
@@ -24,20 +25,6 @@ export interface LicenseServerOptions {
    * a sync's thousands of webrtc-sessions calls reuse them instead of opening one socket each.
    */
   connections?: number
-}
-
-export type LicenseServerFailure = 'timeout' | 'refused' | 'unreachable' | 'http' | 'malformed'
-
-/** Why a call to the external server failed; the message is safe to log (it never holds the key). */
-export class LicenseServerError extends Error {
-  override name = 'LicenseServerError'
-  constructor(readonly kind: LicenseServerFailure, readonly path: string, detail: string, readonly status?: number) {
-    super(`GET ${path}: ${detail}`)
-  }
-
-  get retryable(): boolean {
-    return this.kind !== 'malformed' && (this.kind !== 'http' || (this.status ?? 0) >= 500 || this.status === 429)
-  }
 }
 
 /** `GET /licenses` either lists licenses or, with a 404, says the server has none for us. */

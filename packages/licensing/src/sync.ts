@@ -1,6 +1,7 @@
 import { groupBy, planTenantCopies, typesToUpsert, type CopiesPlan } from '@license-hub/core'
 import { listLicenseTypes, listLicensesForSync, listTenants, replaceExternalCopies, upsertExternalLicenseTypes } from '@license-hub/db'
-import { LicenseServerError, type LicenseServerClient } from '@license-hub/license-server'
+import type { LicenseServerClient } from '@license-hub/license-server'
+import { LicenseServerError } from '@license-hub/license-server/errors'
 import type { ExternalLicense, ExternalLicenseType, SyncOutcome } from '@license-hub/contract'
 import type { LicensingContext } from './context.js'
 import { invalidateLicenseCache, licensesInForce } from './license-resolution.js'

@@ -1,7 +1,6 @@
 export * from './connection.js'
 export * from './keys.js'
 export * from './seats/index.js'
-export * from './queues.js'
 export * from './lock.js'
 export * from './event-stream.js'
 export * from './event-channels.js'

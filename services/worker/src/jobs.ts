@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq'
 import type { LicenseServerClient } from '@license-hub/license-server'
 import { endLapsedSessions, pruneEvents, scanExpiry, syncExternalLicenses, type LicensingContext } from '@license-hub/licensing'
-import type { QueueName, QueuePayloads, QueueResults } from '@license-hub/redis'
+import type { QueueName, QueuePayloads, QueueResults } from '@license-hub/redis/queues'
 
 export type Processors = { [N in QueueName]: (job: Job<QueuePayloads[N], QueueResults[N], N>) => Promise<QueueResults[N]> }
 

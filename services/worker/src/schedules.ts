@@ -1,5 +1,6 @@
 import type { Logger } from '@license-hub/config'
-import { QUEUE_NAMES, SCHEDULED_JOB_OPTIONS, withLock, type QueueName, type RedisClient, type RedisKeys, type TypedQueue } from '@license-hub/redis'
+import { withLock, type RedisClient, type RedisKeys } from '@license-hub/redis'
+import { QUEUE_NAMES, SCHEDULED_JOB_OPTIONS, type QueueName, type TypedQueue } from '@license-hub/redis/queues'
 
 export type Queues = { [N in QueueName]: TypedQueue<N> }
 

@@ -4,9 +4,8 @@ import type { Config, Logger } from '@license-hub/config'
 import { createDb } from '@license-hub/db'
 import { createLicenseServerClient, type LicenseServerOptions } from '@license-hub/license-server'
 import { createLicensingContext, type LicensingContext, type Secrets } from '@license-hub/licensing'
-import {
-  closeRedis, createQueue, createRedis, queueConnection, queueOptions, QUEUE_NAMES, SCHEDULED_JOB_OPTIONS, type QueueName, type RedisTarget,
-} from '@license-hub/redis'
+import { closeRedis, createRedis, type RedisTarget } from '@license-hub/redis'
+import { createQueue, queueConnection, queueOptions, QUEUE_NAMES, SCHEDULED_JOB_OPTIONS, type QueueName } from '@license-hub/redis/queues'
 import { processors } from './jobs.js'
 import { DEFAULT_SCHEDULES, ensureSchedules, type Queues } from './schedules.js'
 

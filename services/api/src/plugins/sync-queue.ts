@@ -1,7 +1,8 @@
 import fp from 'fastify-plugin'
 import type { QueueEvents } from 'bullmq'
 import type { SyncOutcome } from '@license-hub/contract'
-import { closeRedis, createQueue, createQueueEvents, queueConnection, queueManualSync, type RedisClient, type TypedQueue } from '@license-hub/redis'
+import { closeRedis, type RedisClient } from '@license-hub/redis'
+import type * as Queues from '@license-hub/redis/queues'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -15,32 +16,35 @@ export interface SyncQueue {
   run(requestedBy: string, waitMs: number): Promise<SyncOutcome>
 }
 
-interface Open { queue: TypedQueue<'sync'>; events: QueueEvents; connections: RedisClient[] }
+interface Open { queue: Queues.TypedQueue<'sync'>; events: QueueEvents; connections: RedisClient[]; queueManualSync: typeof Queues.queueManualSync }
 
-/** BullMQ's producer and event-listener connections, opened on first use and closed with the app. */
+/**
+ * BullMQ's producer and event-listener connections, opened on first use and closed with the app.
+ * BullMQ itself is loaded then too (a dynamic import, a chunk of its own in the image's bundle):
+ * an api node that never syncs neither holds the connections nor compiles BullMQ's code at start.
+ */
 export default fp(async (app) => {
-  let open: Open | undefined
-  // Created on first use: an api node that never syncs holds no extra connections.
-  const connect = (): Open => {
-    if (!open) {
-      const producer = queueConnection(app.redis, 'queue-producer')
-      const listener = queueConnection(app.redis, 'queue-worker')
-      for (const c of [producer, listener]) c.on('error', (err) => app.log.warn({ err }, 'queue connection error'))
-      const keys = app.licensing.keys
-      open = { queue: createQueue('sync', producer, keys), events: createQueueEvents('sync', listener, keys), connections: [producer, listener] }
-    }
-    return open
+  let open: Promise<Open> | undefined
+  const connect = async (): Promise<Open> => {
+    const { createQueue, createQueueEvents, queueConnection, queueManualSync } = await import('@license-hub/redis/queues')
+    const producer = queueConnection(app.redis, 'queue-producer')
+    const listener = queueConnection(app.redis, 'queue-worker')
+    for (const c of [producer, listener]) c.on('error', (err) => app.log.warn({ err }, 'queue connection error'))
+    const keys = app.licensing.keys
+    const queue = createQueue('sync', producer, keys)
+    return { queue, events: createQueueEvents('sync', listener, keys), connections: [producer, listener], queueManualSync }
   }
   app.decorate('syncQueue', {
     async run(requestedBy, waitMs) {
-      const { queue, events } = connect()
+      const { queue, events, queueManualSync } = await (open ??= connect())
       const job = await queueManualSync(queue, requestedBy)
       return await job.waitUntilFinished(events, waitMs) as SyncOutcome
     },
   } satisfies SyncQueue)
   app.addHook('onClose', async () => {
-    if (!open) return
-    await Promise.allSettled([open.queue.close(), open.events.close()])
-    await Promise.allSettled(open.connections.map((c) => closeRedis(c)))
+    const opened = await open?.catch(() => undefined)
+    if (!opened) return
+    await Promise.allSettled([opened.queue.close(), opened.events.close()])
+    await Promise.allSettled(opened.connections.map((c) => closeRedis(c)))
   })
 }, { name: 'sync-queue', dependencies: ['storage', 'licensing'] })

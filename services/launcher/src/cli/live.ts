@@ -1,6 +1,7 @@
 import type { LicenseEventMessage, PublishedEvent, SyncOutcome } from '@license-hub/contract'
 import { eventHistory, type LicensingContext } from '@license-hub/licensing'
-import { createQueue, createQueueEvents, followTenantEvents, queueConnection, queueManualSync, redisKeys } from '@license-hub/redis'
+import { followTenantEvents, redisKeys } from '@license-hub/redis'
+import { createQueue, createQueueEvents, queueConnection, queueManualSync } from '@license-hub/redis/queues'
 import { CommandError, type CliContext } from './context.js'
 
 /** Queues a sync for the worker (serialised with the scheduled ones) and waits for its outcome. */

@@ -1,5 +1,5 @@
 import { loadConfig } from '@license-hub/config'
-import type { QueueName } from '@license-hub/redis'
+import type { QueueName } from '@license-hub/redis/queues'
 import { startWorker, type RunningWorker } from '@license-hub/worker'
 import { type CapturedLog, captureLog, harnessEnv, testSecrets } from '@license-hub/test-support'
 
