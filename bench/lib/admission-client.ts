@@ -22,7 +22,7 @@ async function post(
 }
 
 async function run(job: Job): Promise<void> {
-  const rounds: { granted: number; refused: number; other: number; p99: number; ms: number }[] = []
+  const rounds: { round: number; granted: number; refused: number; other: number; otherAnswers?: Record<string, number>; p99: number; ms: number }[] = []
   for (let round = 0; round < job.rounds; round++) {
     const started = performance.now()
     const answers = await Promise.all(job.tokens.map((token, i) =>
@@ -32,7 +32,15 @@ async function run(job: Job): Promise<void> {
     const refused = answers.filter((a) => a.status === 403 && a.body.code === 'USER_LIMIT_REACHED').length
     const latencies = answers.map((a) => a.ms).sort((a, b) => a - b)
     const p99 = latencies[Math.floor(latencies.length * 0.99)]!
-    rounds.push({ granted: granted.length, refused, other: answers.length - granted.length - refused, p99, ms })
+    // What the answers that were neither a seat nor the limit's refusal were, by status and code.
+    const otherAnswers: Record<string, number> = {}
+    for (const a of answers) {
+      if (a.status === 201 || (a.status === 403 && a.body.code === 'USER_LIMIT_REACHED')) continue
+      const key = `${a.status} ${String(a.body.code ?? '')}`
+      otherAnswers[key] = (otherAnswers[key] ?? 0) + 1
+    }
+    const other = answers.length - granted.length - refused
+    rounds.push({ round, granted: granted.length, refused, other, ...(other > 0 ? { otherAnswers } : {}), p99, ms })
     await Promise.all(granted.map((a) => post(a.url, '/api/licenses/end-session', a.token, { sessionId: a.body.sessionId })))
   }
   process.send?.({ type: 'result', rounds }, () => process.exit(0))
