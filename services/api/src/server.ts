@@ -1,11 +1,15 @@
 import closeWithGrace from 'close-with-grace'
-import { bootProcess, showGeneratedAdmin } from '@license-hub/launcher/boot'
+import { showGeneratedAdmin, startProcess } from '@license-hub/launcher/boot'
 import { buildApp } from './app.js'
 
-const { config, log, infra, secrets, defaults } = await bootProcess('api')
+const { config, log, infra, secrets, prepared } = await startProcess('api')
+// The routes are built while the database is migrated and seeded (about a tenth of the start to
+// /ready): building reads no table, and nothing is served before both are done.
+const [app, { defaults }] = await Promise.all([
+  buildApp({ config, secrets, databaseUrl: infra.databaseUrl, redisUrl: infra.redisUrl, logger: log }),
+  prepared,
+])
 showGeneratedAdmin(defaults)
-
-const app = await buildApp({ config, secrets, databaseUrl: infra.databaseUrl, redisUrl: infra.redisUrl, logger: log })
 
 closeWithGrace({ delay: 20_000 }, async ({ signal, err }) => {
   if (err) log.error({ err }, 'shutting down after an error')

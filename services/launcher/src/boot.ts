@@ -61,21 +61,39 @@ export interface BootedProcess {
   applied: string[]
 }
 
+export interface StartingProcess extends Omit<BootedProcess, 'defaults' | 'applied'> {
+  /** The migrations, then the default tenant, its license and the admin: under way, not yet done. */
+  prepared: Promise<Pick<BootedProcess, 'defaults' | 'applied'>>
+}
+
 /**
  * How every process starts (api, worker, migrate, npm start): configuration, Postgres and Redis
  * (embedded outside production when unset), secrets, migrations, then the default tenant, its
  * license and the admin.
  */
 export async function bootProcess(name: string): Promise<BootedProcess> {
+  const { prepared, ...started } = await startProcess(name)
+  return { ...started, ...(await prepared) }
+}
+
+/**
+ * bootProcess with the database's part left running, for a process that has work of its own
+ * that reads no table (the api builds its routes meanwhile) and awaits `prepared` before serving.
+ */
+export async function startProcess(name: string): Promise<StartingProcess> {
   const config = loadConfigOrExit()
   const log = createLogger(config.logLevel, name)
   const infra = await resolveInfrastructure(config)
   const secrets = resolveSecrets(config, log)
-  const db = createDb(infra.databaseUrl, { max: 2 })
+  return { config, log, infra, secrets, prepared: prepareDatabase(infra.databaseUrl, config, secrets) }
+}
+
+async function prepareDatabase(databaseUrl: string, config: Config, secrets: Secrets): Promise<Pick<BootedProcess, 'defaults' | 'applied'>> {
+  const db = createDb(databaseUrl, { max: 2 })
   try {
     const applied = await migrateToLatest(db)
     const defaults = await ensureDefaults(db, config, secrets)
-    return { config, log, infra, secrets, defaults, applied }
+    return { defaults, applied }
   } finally {
     await db.destroy()
   }
