@@ -21,8 +21,12 @@ async function post(
   return { status: res.statusCode, body: json, ms: performance.now() - started }
 }
 
+interface Round {
+  round: number; granted: number; refused: number; other: number; otherAnswers?: Record<string, number>; p99: number; ms: number
+}
+
 async function run(job: Job): Promise<void> {
-  const rounds: { round: number; granted: number; refused: number; other: number; otherAnswers?: Record<string, number>; p99: number; ms: number }[] = []
+  const rounds: Round[] = []
   for (let round = 0; round < job.rounds; round++) {
     const started = performance.now()
     const answers = await Promise.all(job.tokens.map((token, i) =>
