@@ -7,7 +7,7 @@
  */
 import t from 'tap'
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { mkdtemp } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { freePort, startRedis } from '@license-hub/local-servers'
@@ -54,6 +54,13 @@ t.test('the api, the worker and the migration run from dist/ with the image\'s c
   const built = await new Promise<number | null>((resolve) => build.once('exit', resolve))
   t.equal(built, 0, `npm run build succeeds${built === 0 ? '' : `:\n${buildOutput}`}`)
   if (built !== 0) return
+  // One character past ASCII (in a comment esbuild keeps) would make Node decode a whole file as UTF-8.
+  for (const dir of ['services/api/dist/bundle', 'services/launcher/dist/bundle']) {
+    const files = (await readdir(join(repoRoot, dir))).filter((name) => name.endsWith('.mjs'))
+    const wide = []
+    for (const file of files) if (/[\u0080-\u00ff]/.test(await readFile(join(repoRoot, dir, file), 'latin1'))) wide.push(file)
+    t.same(wide, [], `${dir}'s ${files.length} files are ASCII`)
+  }
 
   const services = composeFile().services
   const command = (name: string) => services[name]!.command as string[]
