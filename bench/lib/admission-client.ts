@@ -32,18 +32,21 @@ async function run(job: Job): Promise<void> {
     const answers = await Promise.all(job.tokens.map((token, i) =>
       post(job.urls[i % job.urls.length]!, '/api/licenses/create-session', token, { deviceId: `round-${round}` }).then((a) => ({ ...a, token, url: job.urls[i % job.urls.length]! }))))
     const ms = performance.now() - started
-    const granted = answers.filter((a) => a.status === 201)
-    const refused = answers.filter((a) => a.status === 403 && a.body.code === 'USER_LIMIT_REACHED').length
-    const latencies = answers.map((a) => a.ms).sort((a, b) => a - b)
-    const p99 = latencies[Math.floor(latencies.length * 0.99)]!
-    // What the answers that were neither a seat nor the limit's refusal were, by status and code.
+    // Each answer is a seat, the limit's refusal, or something else, counted by status and code.
+    const granted: typeof answers = []
+    let refused = 0
     const otherAnswers: Record<string, number> = {}
     for (const a of answers) {
-      if (a.status === 201 || (a.status === 403 && a.body.code === 'USER_LIMIT_REACHED')) continue
-      const key = `${a.status} ${String(a.body.code ?? '')}`
-      otherAnswers[key] = (otherAnswers[key] ?? 0) + 1
+      if (a.status === 201) granted.push(a)
+      else if (a.status === 403 && a.body.code === 'USER_LIMIT_REACHED') refused++
+      else {
+        const key = `${a.status} ${String(a.body.code ?? '')}`
+        otherAnswers[key] = (otherAnswers[key] ?? 0) + 1
+      }
     }
     const other = answers.length - granted.length - refused
+    const latencies = answers.map((a) => a.ms).sort((a, b) => a - b)
+    const p99 = latencies[Math.floor(latencies.length * 0.99)]!
     rounds.push({ round, granted: granted.length, refused, other, ...(other > 0 ? { otherAnswers } : {}), p99, ms })
     await Promise.all(granted.map((a) => post(a.url, '/api/licenses/end-session', a.token, { sessionId: a.body.sessionId })))
   }
