@@ -117,7 +117,7 @@ t.test('the api, the worker and the migration run from dist/ with the image\'s c
   const stats = await promisify(execFile)(process.execPath, ['services/launcher/dist/bundle/cli.mjs', 'stats', '--json'], { cwd: repoRoot, env })
   const rows = JSON.parse(stats.stdout) as Array<{ activeSessions: number }>
   t.equal(rows.reduce((sum, row) => sum + row.activeSessions, 0), 1, 'the bundled CLI counts that one seat')
-  // The api runs bundled into one file: what is loaded from outside it, or by name, still works.
+  // The api runs bundled: what is loaded from outside the bundle, or by name, still works.
   const docs = await fetch(`http://127.0.0.1:${port}/docs/`)
   t.equal(docs.status, 200, 'the API docs page is served (swagger-ui\'s files, from its package)')
   t.match(await docs.text(), /swagger-ui/, 'it is the Swagger UI page')

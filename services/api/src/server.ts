@@ -3,8 +3,8 @@ import { showGeneratedAdmin, startProcess } from '@license-hub/launcher/boot'
 import { buildApp } from './app.js'
 
 const { config, log, infra, secrets, prepared } = await startProcess('api')
-// The routes are built while the database is migrated and seeded (about a tenth of the start to
-// /ready): building reads no table, and nothing is served before both are done.
+// The routes are built while the database is migrated and seeded, which the start waited for
+// before: building reads no table, and nothing is served before both are done.
 const [app, { defaults }] = await Promise.all([
   buildApp({ config, secrets, databaseUrl: infra.databaseUrl, redisUrl: infra.redisUrl, logger: log }),
   prepared,
