@@ -145,6 +145,20 @@ t.test('changes made on node B are refused at the next heartbeat on node A', asy
     t.equal((await validateSession(nodeA.app, owner.headers, sessionId)).json().valid, true)
   })
 
+  await t.test('the license in force changed (allocation lowered): node A answers with the new one, not the text it wrote before', async (t) => {
+    const user = await createTestUser(nodeA)
+    const sessionId = await warmSeat(nodeA, user)
+    t.equal((await get(nodeA.app, '/api/licenses/current', user.headers)).json().webrtcMaxUsers, 10, 'node A has written its answers with the old license')
+    const socket = await connect(t, nodeA.app, { token: user.token })
+    const license = (await get(nodeB.app, '/api/licenses/current', admin.headers)).json()
+    t.equal((await put(nodeB.app, `/api/licenses/${license.id}/webrtc-allocation`, admin.headers, { webrtcMaxUsers: 7 })).statusCode, 200)
+    t.equal((await socket.next(5000)).type, 'license_updated')
+    const beat = (await validateSession(nodeA.app, user.headers, sessionId)).json()
+    t.same({ valid: beat.valid, webrtcMaxUsers: beat.webrtcMaxUsers, inLicense: beat.license.webrtcMaxUsers },
+      { valid: true, webrtcMaxUsers: 7, inLicense: 7 })
+    t.equal((await get(nodeA.app, '/api/licenses/current', user.headers)).json().webrtcMaxUsers, 7)
+  })
+
   await t.test('the license in force changed (allocation withdrawn): node A drops its copy on the event', async (t) => {
     const user = await createTestUser(nodeA)
     const sessionId = await warmSeat(nodeA, user)

@@ -5,6 +5,7 @@
  */
 import t from 'tap'
 import { LicenseSummary, SessionValidation } from '@license-hub/contract'
+import { deepFreeze } from '@license-hub/core'
 import { compilersFactory } from '../src/validation.js'
 
 const serializerFor = (schema: unknown) =>
@@ -54,4 +55,46 @@ t.test('a nullable field of an answer serializes as its value or null, without b
   t.strictSame(JSON.parse(serialize(dated)), dated, 'a date stays the date')
   // A union would be serialized by validating the value against each branch (and refuse this one).
   t.equal(JSON.parse(serialize({ ...license, expiresAt: 'soon' })).expiresAt, 'soon')
+})
+
+t.test('a deeply frozen answer, or a deeply frozen object in one, is written once per object and as its schema says', async (t) => {
+  const frozen = deepFreeze({ ...structuredClone(license), secret: 'x' })
+  const current = serializerFor(LicenseSummary)
+  const text = current(frozen)
+  t.strictSame(JSON.parse(text), license, 'the schema\'s fields only, the frozen way too')
+  t.equal(current(frozen), text, 'the same text again')
+  // A getter counts the reads: a kept text reads nothing.
+  let reads = 0
+  const counted = deepFreeze(Object.defineProperty(structuredClone(license), 'organizationName', {
+    get: () => { reads++; return 'Acme' }, enumerable: true,
+  }))
+  const heartbeatOf = (summary: unknown) => ({ valid: true, expiresAt: '2026-12-06T00:01:30.000Z', license: summary, activeSessions: 1, webrtcMaxUsers: 25 })
+  const beat = serializerFor(SessionValidation)
+  for (const write of [() => current(counted), () => beat(heartbeatOf(counted))]) {
+    t.equal(JSON.parse(write()).organizationName ?? JSON.parse(write()).license.organizationName, 'Acme')
+    const after = reads
+    write()
+    write()
+    t.equal(reads, after, 'written once: later answers do not read the object again')
+  }
+
+  const heartbeat = serializerFor(SessionValidation)
+  const answer = (activeSessions: number) => ({ valid: true, expiresAt: '2026-12-06T00:01:30.000Z', license: frozen, activeSessions, webrtcMaxUsers: 25, extra: 1 })
+  for (const activeSessions of [3, 4]) {
+    t.strictSame(JSON.parse(heartbeat(answer(activeSessions))), {
+      valid: true, expiresAt: '2026-12-06T00:01:30.000Z', license, activeSessions, webrtcMaxUsers: 25,
+    }, `the answer's own fields are written each time (activeSessions ${activeSessions}) around the kept license`)
+  }
+  t.notMatch(heartbeat(answer(3)), /secret|extra/, 'no field outside the schema leaves')
+
+  // What is not deeply frozen is written afresh each time: a change to it shows.
+  const shallow = Object.freeze({ ...license, features: { calls: true } as Record<string, boolean> })
+  t.equal(JSON.parse(current(shallow)).features.calls, true)
+  shallow.features.calls = false
+  t.equal(JSON.parse(current(shallow)).features.calls, false, 'a shallow-frozen object is not kept')
+  const open = { ...license }
+  t.equal(JSON.parse(heartbeat({ ...answer(1), license: open })).license.organizationName, 'Acme')
+  open.organizationName = 'Renamed'
+  t.equal(JSON.parse(heartbeat({ ...answer(1), license: open })).license.organizationName, 'Renamed', 'an unfrozen license is written afresh')
+  t.equal(JSON.parse(heartbeat({ valid: false, code: 'SESSION_NOT_FOUND', message: 'm', license: frozen })).license, undefined, 'the other branch is untouched')
 })

@@ -1,3 +1,4 @@
+import { deepFreeze } from '@license-hub/core'
 import type { EffectiveLicense } from '../license-resolution.js'
 
 /**
@@ -5,7 +6,8 @@ import type { EffectiveLicense } from '../license-resolution.js'
  * for it. Dropped for a tenant on every license event this node receives (and on every change
  * this node makes), dropped whole when the event subscription was lost, and kept at most `ttlMs`
  * in any case. A load that started before a drop is not kept, so a late answer cannot bring a
- * replaced license back.
+ * replaced license back. What it hands out is deeply frozen: every heartbeat and license read of the
+ * tenant shares the one object, and the api writes its JSON once per object.
  */
 export class NodeLicenseCache {
   private entries = new Map<string, { license: EffectiveLicense; until: number }>()
@@ -29,7 +31,7 @@ export class NodeLicenseCache {
     const cached = this.get(tenantId)
     if (cached) return cached
     const generation = this.generation(tenantId)
-    const license = await load()
+    const license = deepFreeze(await load())
     if (generation === this.generation(tenantId)) this.entries.set(tenantId, { license, until: this.clock() + this.ttlMs })
     return license
   }
