@@ -71,7 +71,7 @@ t.test('a deeply frozen answer, or a deeply frozen object in one, is written onc
   const heartbeatOf = (summary: unknown) => ({ valid: true, expiresAt: '2026-12-06T00:01:30.000Z', license: summary, activeSessions: 1, webrtcMaxUsers: 25 })
   const beat = serializerFor(SessionValidation)
   for (const write of [() => current(counted), () => beat(heartbeatOf(counted))]) {
-    t.equal(JSON.parse(write()).organizationName ?? JSON.parse(write()).license.organizationName, 'Acme')
+    t.match(write(), /"organizationName":"Acme"/)
     const after = reads
     write()
     write()
