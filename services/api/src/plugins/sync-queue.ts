@@ -36,7 +36,13 @@ export default fp(async (app) => {
   }
   app.decorate('syncQueue', {
     async run(requestedBy, waitMs) {
-      const { queue, events, queueManualSync } = await (open ??= connect())
+      // A failed start (BullMQ's chunk not loaded: a node out of file descriptors, say) is not
+      // kept: the next manual sync tries again instead of failing until the node restarts.
+      open ??= connect().catch((err: unknown) => {
+        open = undefined
+        throw err
+      })
+      const { queue, events, queueManualSync } = await open
       const job = await queueManualSync(queue, requestedBy)
       return await job.waitUntilFinished(events, waitMs) as SyncOutcome
     },
