@@ -9,7 +9,7 @@ type CompilerOptions = Parameters<ReturnType<typeof AjvCompiler>>[1]
 const COMMON = { removeAdditional: false, useDefaults: true, allErrors: false } as const
 
 type Schema = {
-  anyOf?: Schema[]; type?: unknown; properties?: Record<string, Schema & { const?: unknown }>; required?: string[]
+  anyOf?: Schema[]; type?: unknown; const?: unknown; properties?: Record<string, Schema>; required?: string[]
   additionalProperties?: unknown; patternProperties?: unknown
 }
 type Serialize = (data: unknown) => string
