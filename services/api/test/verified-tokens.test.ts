@@ -30,4 +30,13 @@ t.test('the bearer token is read from the header as @fastify/jwt reads it', asyn
   t.equal(bearerToken('Bearer abc.def.ghi'), 'abc.def.ghi')
   t.equal(bearerToken('bearer abc.def.ghi'), 'abc.def.ghi', 'the scheme in any case')
   for (const header of [undefined, '', 'Bearer', 'Bearer ', 'Basic abc', 'Bearer a b', 'Bearerabc']) t.equal(bearerToken(header), undefined, String(header))
+  // @fastify/jwt's own reading, which a token must pass the same way here and there.
+  const jwtPlugins = (header: string) => {
+    if (!/^Bearer\s/i.test(header)) return undefined
+    const parts = header.split(' ')
+    return parts.length === 2 && parts[1] ? parts[1] : undefined
+  }
+  for (const header of ['Bearer\tabc def', 'Bearer\tabc', 'Bearer  abc', 'Bearer abc ', ' Bearer abc', 'BEARER abc', 'Bearer\nabc d']) {
+    t.equal(bearerToken(header), jwtPlugins(header), JSON.stringify(header))
+  }
 })
