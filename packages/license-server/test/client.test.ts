@@ -1,3 +1,5 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import { createLicenseServerClient, LicenseServerError, type LicenseServerOptions } from '@license-hub/license-server'
 import { fakeLicense, refusedUrl, startFakeLicenseServer } from '@license-hub/test-support'
@@ -28,6 +30,23 @@ t.test('lists the licenses in the seed format and sends the API key header', asy
   t.same(result.found && result.licenses.map((l) => l.server_fingerprint), ['fp-1', 'fp-2'])
   t.equal(fake.requests[0]?.path, '/licenses', 'trailing slash of the base URL is dropped')
   t.equal(fake.requests[0]?.headers['x-internal-api-key'], 'secret-key')
+})
+
+t.test('a base URL with a path: every call goes under it', async (t) => {
+  const asked: string[] = []
+  const server = createServer((req, res) => {
+    asked.push(req.url ?? '')
+    res.setHeader('content-type', 'application/json')
+    res.end(req.url?.endsWith('/webrtc-sessions') ? JSON.stringify({ webrtc_max_users: 7, activeSessions: 0 }) : JSON.stringify({ data: [] }))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  const { port } = server.address() as AddressInfo
+  const c = client(t, { url: `http://127.0.0.1:${port}/api/v1/` })
+  t.same(await c.fetchLicenses(), { found: true, licenses: [] })
+  t.same(await c.fetchLicenseTypes(), [])
+  t.equal(await c.fetchWebrtcAllocation('lic 1'), 7)
+  t.same(asked, ['/api/v1/licenses', '/api/v1/licenses/types', '/api/v1/licenses/lic%201/webrtc-sessions'])
 })
 
 t.test('a 404 on /licenses means "no license for us", not a failure', async (t) => {
