@@ -244,12 +244,13 @@ t.test('awkward text survives a sync as written, new and rewritten: quotes, back
   const names = ['O\'Brien "Quotes" & Co', 'Back\\slash \\"mix\\"', '{curly}, [square], (round)', 'Ünïcödé 株式会社 😀', 'tab\there\nnewline']
   fake.licenses = names.map((name) => fakeLicense(defaults.fingerprint, { organization_name: name, extra_note: `${name} again` } as never))
   await syncExternalLicenses(ctx, clientFor(t, fake.url))
-  const stored = async () => new Map((await ctx.db.selectFrom('serverLicenses').select(['externalId', 'organizationName', 'raw'])
+  const stored = async () => new Map((await ctx.db.selectFrom('serverLicenses').select(['externalId', 'organizationName', 'raw', 'features'])
     .where('tenantId', '=', defaults.tenant.id).where('source', '=', 'external').execute()).map((r) => [r.externalId, r]))
   for (const license of fake.licenses) {
     const row = (await stored()).get(String(license.id))
     t.equal(row?.organizationName, license.organization_name, 'the name as inserted')
     t.same(row?.raw, license, 'the raw answer as inserted, extra fields included')
+    t.strictSame(row?.features, license.license_type?.features, 'the features as a jsonb object, not a string of one')
   }
   for (const license of fake.licenses) license.organization_name = `${license.organization_name} \\ "v2"`
   const second = await syncExternalLicenses(ctx, clientFor(t, fake.url))
