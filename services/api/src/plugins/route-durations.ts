@@ -24,9 +24,9 @@ interface Value {
  * `http_request_duration_seconds{method,route,status_code}`, a histogram kept in plain counters and
  * registered in prom-client's Registry, which renders it as it renders its own Histogram (same
  * name, buckets, series and order). prom-client's Histogram checks its labels and builds their
- * string key again on every observe: measured under load, that was about 12 µs of a license read's
- * 115 (one answer in ten). Here an answer costs a Map lookup, a search of eleven bounds and two
- * additions.
+ * string key again on every observe: measured under load, that was 8-15 µs of a license read's
+ * 105 (1.3-1.6 µs in a loop by itself). Here an answer costs a Map lookup, a search of eleven
+ * bounds and two additions.
  */
 export class RouteDurations {
   readonly name = 'http_request_duration_seconds'
