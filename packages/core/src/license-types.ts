@@ -1,3 +1,4 @@
+import { deepFreeze } from './collections.js'
 import { WEBRTC_FEATURE, type Features } from './features.js'
 
 export interface SeededLicenseType {
@@ -14,16 +15,13 @@ const BASIC = ['calls', 'recording', 'transfers', 'conferences', 'reports', 'crm
 const PROFESSIONAL = [...BASIC, 'whatsapp', 'sms', 'video', 'voicemail', 'email', WEBRTC_FEATURE]
 const ENTERPRISE = [...PROFESSIONAL, 'salesforce', 'twilio', 'facebook', 'third_party_integrations']
 
-function flags(names: readonly string[]): Features {
-  return Object.freeze(Object.fromEntries(names.map((name) => [name, true])))
+function seeded(id: number, name: string, maxUsers: number, features: readonly string[], priceMonthly: string): SeededLicenseType {
+  return { id, name, maxUsers, features: Object.fromEntries(features.map((feature) => [feature, true])), priceMonthly }
 }
 
-function seeded(id: number, name: string, maxUsers: number, features: readonly string[], priceMonthly: string) {
-  return Object.freeze<SeededLicenseType>({ id, name, maxUsers, features: flags(features), priceMonthly })
-}
-
-// The contract departs from the seed: Developer carries every feature, WebRTC included.
-export const SEEDED_LICENSE_TYPES: readonly SeededLicenseType[] = Object.freeze([
+// The contract departs from the seed: Developer carries every feature, WebRTC included. Deeply
+// frozen: every node shares these objects, and the api writes the JSON of a deeply frozen value once.
+export const SEEDED_LICENSE_TYPES: readonly SeededLicenseType[] = deepFreeze([
   seeded(1, 'Basic', 2, BASIC, '29.99'),
   seeded(2, 'Professional', 5, PROFESSIONAL, '79.99'),
   seeded(3, 'Enterprise', 25, ENTERPRISE, '199.99'),

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { DEVELOPER_LICENSE_TYPE_ID, SEEDED_LICENSE_TYPES, WEBRTC_FEATURE, seededLicenseType } from '../src/index.js'
+import { DEVELOPER_LICENSE_TYPE_ID, SEEDED_LICENSE_TYPES, WEBRTC_FEATURE, isDeepFrozen, seededLicenseType } from '../src/index.js'
 
 const names = (id: number) => Object.keys(seededLicenseType(id)?.features ?? {}).sort()
 const basic = ['calls', 'conferences', 'crm', 'recording', 'reports', 'transfers', 'zoho']
@@ -37,4 +37,5 @@ t.test('the seeded table cannot be changed by a caller', async (t) => {
     ;(SEEDED_LICENSE_TYPES[0]!.features as Record<string, boolean>)[WEBRTC_FEATURE] = true
   })
   t.notOk(SEEDED_LICENSE_TYPES[0]!.features[WEBRTC_FEATURE])
+  t.ok(isDeepFrozen(SEEDED_LICENSE_TYPES), 'frozen all through: the table, each type and its features')
 })
