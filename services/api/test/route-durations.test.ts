@@ -7,6 +7,7 @@ import promClient, { type Metric } from 'prom-client'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { DURATION_BUCKETS, RouteDurations } from '../src/plugins/route-durations.js'
 
+type Tap = { ok: (value: unknown, message: string) => void }
 type Answer = { method: string; route: string; status: number; ms: number }
 
 // Bounds exactly (a bound holds what equals it), between them, beyond the last, and zero.
@@ -21,7 +22,7 @@ const answers: Answer[] = [
   { method: 'HEAD', route: '/ready', status: 200, ms: 1 },
 ]
 
-function ours(list: Answer[]) {
+function ours(t: Tap, list: Answer[]) {
   const registry = new promClient.Registry()
   const durations = new RouteDurations()
   registry.registerMetric(durations as unknown as Metric)
@@ -48,7 +49,7 @@ function promClients(list: Answer[]) {
 
 t.test('the text of /metrics is the one prom-client\'s Histogram wrote', async (t) => {
   const expected = await promClients(answers).metrics()
-  t.equal(await ours(answers).registry.metrics(), expected)
+  t.equal(await ours(t, answers).registry.metrics(), expected)
   t.match(expected, /http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/api\/licenses\/current",status_code="200"\} 2/)
   t.match(expected, /http_request_duration_seconds_bucket\{le="\+Inf",method="GET",route="\/api\/licenses\/current",status_code="200"\} 4/)
 })
@@ -57,13 +58,13 @@ t.test('so is its JSON (but for prom-client\'s empty exemplar fields), and the b
   const withoutExemplars = (json: unknown) =>
     JSON.parse(JSON.stringify(json, (key, value: unknown) => key === 'exemplar' ? undefined : value)) as unknown
   const expected = withoutExemplars(await promClients(answers).getMetricsAsJSON())
-  t.strictSame(withoutExemplars(await ours(answers).registry.getMetricsAsJSON()), expected)
+  t.strictSame(withoutExemplars(await ours(t, answers).registry.getMetricsAsJSON()), expected)
   const histogram = new promClient.Histogram({ name: 'defaults', help: 'defaults' })
   t.same(DURATION_BUCKETS, (histogram as unknown as { upperBounds: number[] }).upperBounds)
 })
 
 t.test('a reset sets every series back to zero', async (t) => {
-  const { registry } = ours(answers)
+  const { registry } = ours(t, answers)
   registry.resetMetrics()
   const text = await registry.metrics()
   t.match(text, /http_request_duration_seconds_count\{method="GET",route="\/api\/licenses\/current",status_code="200"\} 0/)
