@@ -1,6 +1,7 @@
 import pg from 'pg'
 import { CamelCasePlugin, Kysely, PostgresDialect, sql } from 'kysely'
 import type { Database } from './schema.js'
+import { preparingPool } from './prepared.js'
 
 // int8 (bigserial event ids, counts) arrives as a string; event ids stay strings, counts are cast in SQL.
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => v)
@@ -25,7 +26,7 @@ export function createDb(connectionString: string, options: DbOptions = {}): Db 
   // without a listener that 'error' would crash the process; the next query fails instead (a 503).
   pool.on('connect', (client) => { client.on('error', () => {}) })
   return new Kysely<Database>({
-    dialect: new PostgresDialect({ pool }),
+    dialect: new PostgresDialect({ pool: preparingPool(pool) }),
     plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })],
   })
 }

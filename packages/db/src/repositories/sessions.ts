@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Db } from '../connection.js'
+import { runPrepared } from '../prepared.js'
 import type { SessionEndReason } from '@license-hub/contract'
 import type { ClientSession } from '../schema.js'
 
@@ -20,24 +21,25 @@ export interface NewSession {
  */
 export async function insertSession(db: Db, session: NewSession): Promise<boolean> {
   const { id, tenantId, userId, licenseId, deviceId, at } = session
-  const { rows } = await sql<{ id: string }>`
+  const { rows } = await runPrepared(db, sql<{ id: string }>`
     insert into client_sessions (id, tenant_id, user_id, license_id, device_id, created_at, last_seen_at)
     select ${id}::uuid, u.tenant_id, u.id, ${licenseId}::uuid, ${deviceId}, ${at}::timestamptz, ${at}::timestamptz
     from users as u where u.tenant_id = ${tenantId} and u.id = ${userId} and u.webrtc_enabled
     for share
-    returning id`.execute(db)
+    returning id`.compile(db))
   return rows.length > 0
 }
 
 export async function findSession(db: Db, tenantId: string, id: string): Promise<ClientSession | undefined> {
-  return db.selectFrom('clientSessions').selectAll().where('tenantId', '=', tenantId).where('id', '=', id).executeTakeFirst()
+  const { rows } = await runPrepared(db, db.selectFrom('clientSessions').selectAll().where('tenantId', '=', tenantId).where('id', '=', id))
+  return rows[0]
 }
 
 /** Records a heartbeat (and the license the seat now counts on); false when the session has ended. */
 export async function touchSession(db: Db, id: string, lastSeenAt: Date, licenseId?: string): Promise<boolean> {
-  const row = await db.updateTable('clientSessions').set({ lastSeenAt, ...(licenseId ? { licenseId } : {}) })
-    .where('id', '=', id).where('endedAt', 'is', null).returning('id').executeTakeFirst()
-  return row !== undefined
+  const { rows } = await runPrepared(db, db.updateTable('clientSessions').set({ lastSeenAt, ...(licenseId ? { licenseId } : {}) })
+    .where('id', '=', id).where('endedAt', 'is', null).returning('id'))
+  return rows.length > 0
 }
 
 /**
@@ -88,7 +90,8 @@ export async function endCallerSession(
   let query = db.updateTable('clientSessions').set({ endedAt, endReason })
     .where('tenantId', '=', tenantId).where('id', '=', id).where('endedAt', 'is', null)
   if (!caller.admin) query = query.where('userId', '=', caller.userId)
-  return query.returningAll().executeTakeFirst()
+  const { rows } = await runPrepared(db, query.returningAll())
+  return rows[0]
 }
 
 /** Ends, as expired, those of the given sessions not seen since `seenBefore` (a heartbeat after it keeps one open). */

@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Db } from '../connection.js'
+import { runPrepared } from '../prepared.js'
 import type { NewUser, Role, User } from '../schema.js'
 
 export async function insertUser(db: Db, user: NewUser): Promise<User> {
@@ -18,8 +19,10 @@ export async function findUserByEmail(db: Db, email: string): Promise<User | und
   return db.selectFrom('users').selectAll().where(sql<string>`lower(email)`, '=', email.toLowerCase()).executeTakeFirst()
 }
 
+/** Read at each create-session (prepared: see prepared.ts). */
 export async function findUser(db: Db, tenantId: string, id: string): Promise<User | undefined> {
-  return db.selectFrom('users').selectAll().where('tenantId', '=', tenantId).where('id', '=', id).executeTakeFirst()
+  const { rows } = await runPrepared(db, db.selectFrom('users').selectAll().where('tenantId', '=', tenantId).where('id', '=', id))
+  return rows[0]
 }
 
 export async function listUsers(db: Db, tenantId: string): Promise<User[]> {
@@ -42,10 +45,15 @@ export async function setUserPasswordHash(db: Db, tenantId: string, id: string, 
     .where('tenantId', '=', tenantId).where('id', '=', id).returningAll().executeTakeFirst()
 }
 
-/** What a token is checked against on every request: the user's tenant, role and token version. */
+/**
+ * What a token is checked against on every request: the user's tenant, role and token version.
+ * The ids go in as one array, so every batch is the same prepared statement.
+ */
 export async function findTokenSubjects(db: Db, ids: readonly string[]): Promise<Array<Pick<User, 'id' | 'tenantId' | 'role' | 'tokenVersion'>>> {
   if (ids.length === 0) return []
-  return db.selectFrom('users').select(['id', 'tenantId', 'role', 'tokenVersion']).where('id', 'in', ids).execute()
+  const { rows } = await runPrepared(db, db.selectFrom('users').select(['id', 'tenantId', 'role', 'tokenVersion'])
+    .where('id', '=', sql<string>`any(${[...ids]}::uuid[])`))
+  return rows
 }
 
 /** A role change ends the user's older tokens, which claim the old role. */
