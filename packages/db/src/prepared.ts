@@ -13,7 +13,10 @@ import type { Db } from './connection.js'
  * A statement is marked by running it through `runPrepared`; its text is its identity, so only
  * statements whose text does not vary with their values belong here (a list of ids goes in as
  * one array parameter, `= any($1)`, not as `in ($1, $2, …)`). Each text gets one name, the same
- * on every connection; the set is bounded by the call sites that use it.
+ * on every connection; the set is bounded by the call sites that use it. A marked statement names
+ * its columns (USER_COLUMNS, SESSION_COLUMNS) rather than `*`: Postgres re-plans a prepared
+ * statement after a migration, but refuses one whose `*` would now return another row shape.
+ * Behind PgBouncer in transaction mode, named statements need its `max_prepared_statements`.
  */
 const names = new Map<string, string>()
 

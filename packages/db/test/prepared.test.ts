@@ -1,7 +1,7 @@
 import t from 'tap'
 import { sql } from 'kysely'
 import pg from 'pg'
-import { createDb, findTokenSubjects, findUser, insertTenant, insertUsers, listUsers, type Db } from '../src/index.js'
+import { createDb, endCallerSession, findTokenSubjects, findUser, insertTenant, insertUsers, listUsers, type Db } from '../src/index.js'
 import { createTestDatabase } from '@license-hub/test-support'
 
 /** The statements prepared on the pool's one connection, as Postgres lists them. */
@@ -71,4 +71,16 @@ t.test('a connection that replaced a lost one prepares the statement again', asy
   const { rows: [replacement] } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(db)
   t.not(replacement!.pid, backend!.pid, 'on another backend')
   t.equal((await preparedOnConnection(db)).filter((text) => text.includes('"tenant_id" = $1 and "id" = $2')).length, 1, 'prepared there too')
+})
+
+t.test('a column a migration adds while a node runs leaves its prepared statements working', async (t) => {
+  const { db, tenant, users } = await seeded(t)
+  const [user] = users
+  await findUser(db, tenant.id, user!.id)
+  await endCallerSession(db, tenant.id, '00000000-0000-0000-0000-000000000000', { userId: user!.id, admin: false }, new Date())
+  await sql`alter table users add column nickname text`.execute(db)
+  await sql`alter table client_sessions add column note text`.execute(db)
+  t.equal((await findUser(db, tenant.id, user!.id))?.id, user!.id, 'the user is still read on the same connection')
+  t.equal(await endCallerSession(db, tenant.id, '00000000-0000-0000-0000-000000000000', { userId: user!.id, admin: false }, new Date()), undefined,
+    'and a session still ended')
 })

@@ -3,6 +3,7 @@ import type { Db } from '../connection.js'
 import { runPrepared } from '../prepared.js'
 import type { SessionEndReason } from '@license-hub/contract'
 import type { ClientSession } from '../schema.js'
+import { SESSION_COLUMNS } from '../tables/session.table.js'
 
 export interface NewSession {
   id: string
@@ -31,7 +32,7 @@ export async function insertSession(db: Db, session: NewSession): Promise<boolea
 }
 
 export async function findSession(db: Db, tenantId: string, id: string): Promise<ClientSession | undefined> {
-  const { rows } = await runPrepared(db, db.selectFrom('clientSessions').selectAll().where('tenantId', '=', tenantId).where('id', '=', id))
+  const { rows } = await runPrepared(db, db.selectFrom('clientSessions').select(SESSION_COLUMNS).where('tenantId', '=', tenantId).where('id', '=', id))
   return rows[0]
 }
 
@@ -90,7 +91,7 @@ export async function endCallerSession(
   let query = db.updateTable('clientSessions').set({ endedAt, endReason })
     .where('tenantId', '=', tenantId).where('id', '=', id).where('endedAt', 'is', null)
   if (!caller.admin) query = query.where('userId', '=', caller.userId)
-  const { rows } = await runPrepared(db, query.returningAll())
+  const { rows } = await runPrepared(db, query.returning(SESSION_COLUMNS))
   return rows[0]
 }
 

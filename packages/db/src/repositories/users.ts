@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import type { Db } from '../connection.js'
 import { runPrepared } from '../prepared.js'
 import type { NewUser, Role, User } from '../schema.js'
+import { USER_COLUMNS } from '../tables/user.table.js'
 
 export async function insertUser(db: Db, user: NewUser): Promise<User> {
   return db.insertInto('users').values(user).returningAll().executeTakeFirstOrThrow()
@@ -21,7 +22,7 @@ export async function findUserByEmail(db: Db, email: string): Promise<User | und
 
 /** Read at each create-session (prepared: see prepared.ts). */
 export async function findUser(db: Db, tenantId: string, id: string): Promise<User | undefined> {
-  const { rows } = await runPrepared(db, db.selectFrom('users').selectAll().where('tenantId', '=', tenantId).where('id', '=', id))
+  const { rows } = await runPrepared(db, db.selectFrom('users').select(USER_COLUMNS).where('tenantId', '=', tenantId).where('id', '=', id))
   return rows[0]
 }
 

@@ -16,6 +16,13 @@ export interface ClientSessionTable {
 
 export type ClientSession = Selectable<ClientSessionTable>
 
+/** Every column of client_sessions, named, for prepared statements (see USER_COLUMNS). */
+const sessionColumns: { [K in keyof ClientSessionTable]-?: K } = {
+  id: 'id', tenantId: 'tenantId', userId: 'userId', licenseId: 'licenseId', deviceId: 'deviceId',
+  createdAt: 'createdAt', lastSeenAt: 'lastSeenAt', endedAt: 'endedAt', endReason: 'endReason',
+}
+export const SESSION_COLUMNS = Object.values(sessionColumns)
+
 export interface EventTable {
   id: Generated<string>
   tenantId: string
