@@ -6,10 +6,9 @@ import type { Db } from './connection.js'
  * Named prepared statements for the statements a request runs. Postgres parses and plans an
  * unnamed statement at every call; a named one is parsed once per connection and, after a few
  * runs, executed on its cached plan. For the seat insert (an insert … select that share-locks the
- * user) planning cost more than running: in pgbench, 50 clients inserting seats into a copy of the
- * table without its foreign keys and secondary indexes went from about 4,200 to 10,000-12,000
- * statements a second on a 2-core machine. In the api, Postgres' CPU for a create or end fell
- * from about 500 to 340-370 µs.
+ * user) planning cost about as much as running: in pgbench, 50 clients inserting seats went from
+ * about 2,900 to 4,800-5,400 statements a second on a 2-core machine. In the api, Postgres' CPU
+ * for a create or end fell from about 500 to 340-370 µs.
  *
  * A statement is marked by running it through `runPrepared`; its text is its identity, so only
  * statements whose text does not vary with their values belong here (a list of ids goes in as
