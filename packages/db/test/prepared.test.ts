@@ -84,3 +84,13 @@ t.test('a column a migration adds while a node runs leaves its prepared statemen
   t.equal(await endCallerSession(db, tenant.id, '00000000-0000-0000-0000-000000000000', { userId: user!.id, admin: false }, new Date()), undefined,
     'and a session still ended')
 })
+
+t.test('a marked statement that fails leaves it usable on the same connection', async (t) => {
+  const { db, tenant, users } = await seeded(t)
+  // The first call fails at Bind (not a uuid) right after its Parse; a later one fails with the
+  // statement already parsed on this connection. The call after each must still run.
+  await t.rejects(findUser(db, tenant.id, 'not-a-uuid'), /invalid input syntax for type uuid/)
+  t.equal((await findUser(db, tenant.id, users[0]!.id))?.id, users[0]!.id, 'after a failed first call')
+  await t.rejects(findUser(db, tenant.id, 'still-not-a-uuid'), /invalid input syntax for type uuid/)
+  t.equal((await findUser(db, tenant.id, users[1]!.id))?.id, users[1]!.id, 'after a failed later call')
+})
