@@ -15,10 +15,10 @@ export async function listLicenses(db: Db, tenantId: string): Promise<ServerLice
     .orderBy('source').orderBy('createdAt', 'desc').execute()
 }
 
-/** External copies of the tenant's licenses that have not been withdrawn, newest sync first. */
+/** External copies of the tenant's licenses that have not been withdrawn, newest sync first (copies synced together by external id). */
 export async function listExternalLicenses(db: Db, tenantId: string): Promise<ServerLicense[]> {
   return db.selectFrom('serverLicenses').selectAll().where('tenantId', '=', tenantId).where('source', '=', 'external')
-    .where('withdrawnAt', 'is', null).orderBy('lastSyncedAt', 'desc').execute()
+    .where('withdrawnAt', 'is', null).orderBy('lastSyncedAt', 'desc').orderBy('externalId').execute()
 }
 
 export async function updateLicense(db: Db, tenantId: string, id: string, update: ServerLicenseUpdate): Promise<ServerLicense | undefined> {
